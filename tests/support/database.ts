@@ -1,0 +1,59 @@
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { afterAll, beforeAll, inject } from "vitest";
+import { openDatabase, setDatabase, type Database } from "~/platform/db.server.ts";
+import { withDatabase } from "./global-setup.ts";
+
+/**
+ * A fresh, migrated database for one test file: a clone of the run's template, on PostgreSQL
+ * when TEST_DATABASE_URL is set (npm run test:postgres) and on embedded PGlite otherwise.
+ */
+export async function createTestDatabase(): Promise<Database> {
+  const url = process.env.TEST_DATABASE_URL;
+  const template = inject("postgresTemplate");
+  if (url && template) {
+    const name = `pkbdesk_test_${randomBytes(6).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    await admin.end();
+    const database = await openDatabase({
+      connectionString: withDatabase(url, name),
+      skipMigrations: true,
+    });
+    return {
+      ...database,
+      async close() {
+        await database.close();
+        const dropper = new pg.Client({ connectionString: url });
+        await dropper.connect();
+        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropper.end();
+      },
+    };
+  }
+  const dump = await readFile(inject("pgliteTemplatePath"));
+  const pglite = await PGlite.create({ loadDataDir: new Blob([dump]) });
+  return openDatabase({ pglite, skipMigrations: true });
+}
+
+/** Installs a fresh database as the process database for the duration of a test file. */
+export function useTestDatabase(): { current: () => Database } {
+  let database: Database | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    setDatabase(database);
+  });
+  afterAll(async () => {
+    setDatabase(undefined);
+    await database?.close();
+  });
+  return {
+    current() {
+      if (!database) throw new Error("test database not ready: call inside a test or hook");
+      return database;
+    },
+  };
+}
