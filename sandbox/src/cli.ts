@@ -1,0 +1,125 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { clientsFileSchema } from "./config.ts";
+import { parseFaultFlag, type FaultTable } from "./faults.ts";
+import { startSandbox, type SandboxOptions } from "./server.ts";
+
+const USAGE = `PKB sandbox — a scriptable Patients Know Best on localhost
+
+Usage: npm run sandbox -- [options]
+
+  --port N                 port (default 4010; 0 = random)
+  --host H                 interface (default 127.0.0.1)
+  --seed N                 population seed (default 42)
+  --patients N             patients (default 2000)
+  --appointments N         appointments (default 5 per patient)
+  --now ISO                start the clock here (default: real now)
+  --latency MS             fixed latency on every API call
+  --fault SPEC             fault rule, repeatable: target:key=value,…
+                           e.g. facade.generate-invitation-tokens:rate429=0.05,retryAfterSeconds=2
+  --clients-file FILE      JSON {"clients":[…]} replacing the default clients
+  --redirect-uri URI       extra redirect URI for the pkb-desk user client (repeatable)
+  --admin-key KEY          key for /_sandbox/ controls (default sandbox-admin-key)
+  --token-lifetime S       access-token lifetime in seconds (default 600)
+  --session-lifetime S     refresh-token session lifetime in seconds (default 2592000)
+  --public-base-url URL    absolute base for links the sandbox writes
+  --strict-identifiers     reject bad check digits with 400 instead of "Not found"
+  --help
+`;
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      seed: { type: "string" },
+      patients: { type: "string" },
+      appointments: { type: "string" },
+      now: { type: "string" },
+      latency: { type: "string" },
+      fault: { type: "string", multiple: true },
+      "clients-file": { type: "string" },
+      "redirect-uri": { type: "string", multiple: true },
+      "admin-key": { type: "string" },
+      "token-lifetime": { type: "string" },
+      "session-lifetime": { type: "string" },
+      "public-base-url": { type: "string" },
+      "strict-identifiers": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const int = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number`);
+    return n;
+  };
+  const faults: FaultTable = {};
+  for (const flag of values.fault ?? []) Object.assign(faults, parseFaultFlag(flag));
+  const options: SandboxOptions = {
+    port: int("port", values.port) ?? 4010,
+    ...(values.host ? { host: values.host } : {}),
+    ...(values.seed ? { seed: int("seed", values.seed) } : {}),
+    ...(values.patients ? { patients: int("patients", values.patients) } : {}),
+    ...(values.appointments ? { appointments: int("appointments", values.appointments) } : {}),
+    ...(values.now ? { now: values.now } : {}),
+    ...(values.latency ? { latencyMs: int("latency", values.latency) } : {}),
+    ...(values["admin-key"] ? { adminKey: values["admin-key"] } : {}),
+    ...(values["token-lifetime"] ? { accessTokenLifetimeSeconds: int("token-lifetime", values["token-lifetime"]) } : {}),
+    ...(values["session-lifetime"] ? { sessionLifetimeSeconds: int("session-lifetime", values["session-lifetime"]) } : {}),
+    ...(values["public-base-url"] ? { publicBaseUrl: values["public-base-url"] } : {}),
+    ...(values["redirect-uri"] ? { extraRedirectUris: values["redirect-uri"] } : {}),
+    ...(values["strict-identifiers"] ? { strictIdentifiers: true } : {}),
+    faults,
+  };
+  if (values["clients-file"]) {
+    options.clients = clientsFileSchema.parse(JSON.parse(readFileSync(values["clients-file"], "utf8"))).clients;
+  }
+  const started = Date.now();
+  startSandbox(options).then(
+    (sandbox) => {
+      const s = sandbox.summary();
+      console.log(`PKB sandbox listening on ${sandbox.url}  (population built in ${Date.now() - started} ms)`);
+      console.log(`  seed ${s.seed}: ${s.counts.patients} patients, ${s.counts.appointments} appointments, ${s.counts.messages} messages, ${s.counts.documents} documents`);
+      console.log(`  demo clinician login: ${sandbox.demoLogin.username} / ${sandbox.demoLogin.password}`);
+      console.log("  organisations (the first is the trust):");
+      for (const org of sandbox.organisations) console.log(`    ${org.publicId}  ${org.odsCode}  ${org.name}`);
+      console.log("  clients:");
+      for (const c of sandbox.clients) {
+        const extra = c.kind === "user" ? `  redirect ${c.redirectUris.join(" ")}` : "";
+        console.log(`    ${c.kind.padEnd(10)} ${c.id} / ${c.secret}${extra}`);
+      }
+      console.log(`  endpoints: ${sandbox.url}/apiAuthorize.action  ${sandbox.url}/fhir  ${sandbox.url}/json  ${sandbox.url}/aggregated/fhir  ${sandbox.url}/join`);
+      console.log(`  controls: ${sandbox.url}/_sandbox  (header X-Sandbox-Admin-Key: ${sandbox.adminKey})`);
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`\n${signal}: stopping the sandbox`);
+        sandbox.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on("SIGINT", () => stop("SIGINT"));
+      process.on("SIGTERM", () => stop("SIGTERM"));
+    },
+    (error: unknown) => {
+      console.error("sandbox failed to start:", error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  console.error(USAGE);
+  process.exit(2);
+}
