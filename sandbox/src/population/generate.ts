@@ -448,8 +448,10 @@ export function compareMessages(a: Message, b: Message): number {
 function generateDocuments(seed: number, random: Random, anchor: number, patients: Patient[]): FiledDocument[] {
   const documents: FiledDocument[] = [];
   for (const patient of patients) {
-    if (!random.chance(0.05)) continue;
-    const orgIndex = patient.orgMask & 0b001 ? 0 : 1;
+    // Most letters come from the trust; some from the other organisations, so that read receipts
+    // can be seen to be scoped to the organisation that sent the document.
+    const orgIndex = patient.orgMask & 0b001 ? (patient.orgMask & 0b100 && random.chance(0.3) ? 2 : 0) : 1;
+    if (!random.chance(orgIndex === 0 ? 0.05 : 0.3)) continue;
     const createdAt = anchor - random.int(1, 60) * DAY - random.int(0, 23) * HOUR;
     const read = patient.registered && random.chance(0.6);
     documents.push({
