@@ -128,3 +128,29 @@ export async function consent(
   });
   return { status: res.status, location: res.headers.get("location"), html: await res.text() };
 }
+
+/** A clinician's access token through the real consent page (no PKCE, client secret in the form). */
+export async function userTokens(
+  sb: RunningSandbox,
+  login: { username: string; password: string } = { username: "clinician@sandbox.test", password: "sandbox-clinician" },
+): Promise<{ access_token: string; refresh_token?: string }> {
+  const redirect = "http://localhost:3000/pkb/oauth/callback";
+  const { location } = await consent(
+    `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&scope=CLINICIAN&redirect_uri=${encodeURIComponent(redirect)}`,
+    login,
+  );
+  const code = new URL(location ?? "http://x/").searchParams.get("code") ?? "";
+  const res = await fetch(`${sb.url}/apiToken.action`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirect, client_id: "pkb-desk", client_secret: "pkb-desk-sandbox-secret" }),
+  });
+  if (res.status !== 200) throw new Error(`user token: ${res.status}`);
+  return (await res.json()) as { access_token: string; refresh_token?: string };
+}
+
+export async function getJson(url: string, token: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: "application/json", ...headers } });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
