@@ -59,14 +59,18 @@ export class FaultInjector {
     return JSON.parse(JSON.stringify(this.table)) as FaultTable;
   }
 
-  /** endpoint is "surface.name"; "*" matches everything. */
-  ruleFor(endpoint: string): FaultSpec | undefined {
+  /**
+   * Rules for an endpoint, most specific first: "surface.name", then "surface", then "*".
+   * Each knob (latency, errors, poison) comes from the most specific rule that sets it, so a
+   * global --latency survives an endpoint's error rule.
+   */
+  private rulesFor(endpoint: string): FaultSpec[] {
     const surface = endpoint.split(".")[0] ?? endpoint;
-    return this.table[endpoint] ?? this.table[surface] ?? this.table["*"];
+    return [this.table[endpoint], this.table[surface], this.table["*"]].filter((r): r is FaultSpec => r !== undefined);
   }
 
   latencyFor(endpoint: string): number {
-    const rule = this.ruleFor(endpoint);
+    const rule = this.rulesFor(endpoint).find((r) => r.latencyMs !== undefined || r.jitterMs !== undefined);
     if (!rule) return 0;
     const base = rule.latencyMs ?? 0;
     const jitter = rule.jitterMs ?? 0;
@@ -74,7 +78,15 @@ export class FaultInjector {
   }
 
   decide(endpoint: string, now: number): FaultDecision {
-    const rule = this.ruleFor(endpoint);
+    const rule = this.rulesFor(endpoint).find(
+      (r) =>
+        r.rate429 !== undefined ||
+        r.rate500 !== undefined ||
+        r.rate502 !== undefined ||
+        r.rate503 !== undefined ||
+        r.hangRate !== undefined ||
+        r.resetAfterCommitRate !== undefined,
+    );
     if (!rule) return { kind: "none" };
     if (rule.remaining !== undefined && rule.remaining <= 0) return { kind: "none" };
     const decision = this.roll(rule, now);
@@ -83,7 +95,7 @@ export class FaultInjector {
   }
 
   poisonIdentifiers(endpoint: string): ReadonlySet<string> {
-    return new Set(this.ruleFor(endpoint)?.poisonIdentifiers ?? []);
+    return new Set(this.rulesFor(endpoint).find((r) => r.poisonIdentifiers !== undefined)?.poisonIdentifiers ?? []);
   }
 
   private roll(rule: FaultSpec, now: number): FaultDecision {

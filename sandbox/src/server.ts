@@ -189,7 +189,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     if (route && route.faultable !== false) {
       const latency = app.faults.latencyFor(endpoint);
       if (latency > 0) await sleep(latency);
-      fault = app.faults.decide(endpoint, clock.now());
+      // Retry-After HTTP-dates are about real waiting, so they use the real clock, not the sandbox's.
+      fault = app.faults.decide(endpoint, Date.now());
     }
     if (fault.kind === "hang") {
       // Never answer; the socket is closed when the client gives up or the sandbox stops.
