@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSandbox } from "../src/server.ts";
-import { admin, aggregatedToken, getJson, startTestSandbox, SYSTEMS, type Identifier } from "./support.ts";
+import { admin, aggregatedToken, getJson, startTestSandbox, SYSTEMS, type Identifier, type LooseJson } from "./support.ts";
 
 interface Bundle {
   resourceType: "Bundle";
@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => sb.close());
 
-const search = (query: string): Promise<{ status: number; body: any }> => getJson(`${sb.url}/aggregated/fhir/Appointment?${query}`, token);
+const search = (query: string): Promise<{ status: number; body: LooseJson }> => getJson(`${sb.url}/aggregated/fhir/Appointment?${query}`, token);
 const actor = (id: Identifier): string => `actor:Patient.identifier=${encodeURIComponent(`${id.system}|${id.value}`)}`;
 
 async function followAll(first: Bundle): Promise<{ entries: Appointment[]; pages: number }> {

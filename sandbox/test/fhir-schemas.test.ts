@@ -4,6 +4,7 @@ import { r4Errors, stu3Errors } from "./fhirSchemas.ts";
 import { admin, aggregatedToken, facade, getJson, parametersOf, startTestSandbox, SYSTEMS, type Identifier } from "./support.ts";
 
 let sb: RunningSandbox;
+const asResource = (r: Record<string, unknown>): { resourceType?: unknown } => r;
 
 beforeAll(async () => {
   sb = await startTestSandbox({ patients: 200, appointments: 2000 });
@@ -12,8 +13,8 @@ afterAll(() => sb.close());
 
 describe("Facade output validates against the official FHIR STU3 JSON schema", () => {
   it("rejects what PKB's own example gets wrong (valueDatetime), so the check has teeth", () => {
-    expect(stu3Errors({ resourceType: "Parameters", parameter: [{ name: "expiry", valueDatetime: "2021-01-01T09:29:23.356+00:00" }] })).not.toEqual([]);
-    expect(stu3Errors({ resourceType: "Parameters", parameter: [{ name: "expiry", valueDateTime: "2021-01-01T09:29:23.356+00:00" }] })).toEqual([]);
+    expect(stu3Errors(asResource({ resourceType: "Parameters", parameter: [{ name: "expiry", valueDatetime: "2021-01-01T09:29:23.356+00:00" }] }))).not.toEqual([]);
+    expect(stu3Errors(asResource({ resourceType: "Parameters", parameter: [{ name: "expiry", valueDateTime: "2021-01-01T09:29:23.356+00:00" }] }))).toEqual([]);
   });
 
   it("metadata and the OperationDefinitions", async () => {

@@ -19,6 +19,12 @@ export interface Identifier {
   value: string;
 }
 
+/** Document identifiers (TXA-12.1) need no system. */
+export interface ParameterIdentifier {
+  system?: string;
+  value: string;
+}
+
 export function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 }
@@ -43,7 +49,7 @@ export async function aggregatedToken(sb: RunningSandbox): Promise<string> {
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-export function parametersOf(name: string, identifiers: readonly Identifier[]): Record<string, unknown> {
+export function parametersOf(name: string, identifiers: readonly ParameterIdentifier[]): Record<string, unknown> {
   return { resourceType: "Parameters", parameter: identifiers.map((valueIdentifier) => ({ name, valueIdentifier })) };
 }
 
@@ -67,7 +73,7 @@ export async function facade(
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as FhirParameters & Record<string, unknown>) : ({} as FhirParameters), headers: res.headers };
+  return { status: res.status, body: text ? (JSON.parse(text) as FhirParameters & Record<string, unknown>) : ({} as FhirParameters & Record<string, unknown>), headers: res.headers };
 }
 
 export interface FhirPart {
@@ -149,7 +155,11 @@ export async function userTokens(
   return (await res.json()) as { access_token: string; refresh_token?: string };
 }
 
-export async function getJson(url: string, token: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+/** Tests inspect JSON responses loosely; the contract tests assert the shapes they care about. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LooseJson = any;
+
+export async function getJson(url: string, token: string, headers: Record<string, string> = {}): Promise<{ status: number; body: LooseJson; headers: Headers }> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: "application/json", ...headers } });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };

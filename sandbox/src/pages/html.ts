@@ -75,6 +75,7 @@ button:hover{filter:brightness(.92)}
 .error-message{color:#d5281b;font-weight:700;margin:0 0 .25rem}
 .input-error{border-color:#d5281b !important}
 .panel{border-left:8px solid #005eb8;background:#eef7ff;padding:1rem 1.25rem;margin:1rem 0}
+.panel h2{margin-top:0;font-size:1.25rem}
 .success{border-left-color:#007f3b;background:#e8f5ee}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1rem}
 dt{font-weight:700}
