@@ -1,0 +1,71 @@
+import { Form, NavLink } from "@remix-run/react";
+import type { Permission } from "~/modules/auth/permissions.ts";
+import { CsrfInput } from "./ui/csrf-input.tsx";
+
+interface NavItem {
+  to: string;
+  label: string;
+  permission: Permission;
+}
+
+// Sections appear as they are built; each shows only to roles that may open it.
+const NAV: NavItem[] = [
+  { to: "/admin/users", label: "Users", permission: "read:user" },
+  { to: "/admin/teams", label: "Teams", permission: "read:team" },
+  { to: "/admin/audit", label: "Audit trail", permission: "read:audit" },
+  { to: "/admin/jobs", label: "Background jobs", permission: "read:job" },
+];
+
+export function AppHeader({
+  user,
+}: {
+  user: { displayName: string; roleLabel: string; permissions: Permission[] };
+}) {
+  const items = NAV.filter((item) => user.permissions.includes(item.permission));
+  return (
+    <header className="bg-nhs-blue text-white">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-4 px-4 py-4">
+        <a href="/" className="text-2xl font-bold text-white no-underline hover:text-white">
+          PKB Desk
+        </a>
+        <div className="flex flex-wrap items-center gap-4">
+          <a href="/account" className="text-white hover:text-white">
+            <span className="font-bold">{user.displayName}</span>
+            <span className="ml-2 text-sm">({user.roleLabel})</span>
+          </a>
+          <Form method="post" action="/logout">
+            <CsrfInput />
+            <button
+              type="submit"
+              className="rounded border-2 border-white px-3 py-1 font-bold text-white hover:bg-nhs-dark-blue"
+            >
+              Sign out
+            </button>
+          </Form>
+        </div>
+      </div>
+      <nav aria-label="Main" className="bg-nhs-dark-blue">
+        <ul className="mx-auto flex max-w-6xl flex-wrap gap-x-6 px-4">
+          <li>
+            <NavLink to="/" end className={navClass}>
+              Home
+            </NavLink>
+          </li>
+          {items.map((item) => (
+            <li key={item.to}>
+              <NavLink to={item.to} className={navClass}>
+                {item.label}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+    </header>
+  );
+}
+
+function navClass({ isActive }: { isActive: boolean }) {
+  return `inline-block py-3 font-bold text-white no-underline hover:text-white hover:underline ${
+    isActive ? "border-b-4 border-white" : "border-b-4 border-transparent"
+  }`;
+}

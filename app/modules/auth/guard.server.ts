@@ -1,0 +1,110 @@
+import { redirect } from "@remix-run/node";
+import { clientAddress } from "~/platform/request-context.server.ts";
+import type { AuditActor } from "../audit/audit.server.ts";
+import { assertCsrfToken, CsrfError } from "./csrf.server.ts";
+import { hasPermission, type Permission } from "./permissions.ts";
+import { getActiveSession, type ActiveSession } from "./session.server.ts";
+
+/**
+ * The gate every loader and action passes: authenticate → authorise. Team scope comes from
+ * `session.user.teamIds`, never from the URL or a form field.
+ */
+
+// Forms here are small; anything bigger is a mistake or an attack (uploads get their own limit).
+const MAX_FORM_BYTES = 256 * 1024;
+
+export function forbidden(): Response {
+  return new Response("Forbidden", { status: 403, statusText: "Forbidden" });
+}
+
+export function notFound(): Response {
+  return new Response("Not Found", { status: 404, statusText: "Not Found" });
+}
+
+/** Only same-site paths: no scheme, no host, no protocol-relative `//` or `/\` tricks. */
+export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/"): string {
+  if (typeof to !== "string" || to.length === 0 || to.length > 2000) return fallback;
+  if (!to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
+  if (/[\\\u0000-\u001f]/.test(to)) return fallback;
+  try {
+    const parsed = new URL(to, "http://pkbdesk.invalid");
+    if (parsed.host !== "pkbdesk.invalid") return fallback;
+    return `${parsed.pathname}${parsed.search}${parsed.hash}`;
+  } catch {
+    return fallback;
+  }
+}
+
+export async function requireSession(request: Request): Promise<ActiveSession> {
+  const session = await getActiveSession(request);
+  if (!session) {
+    const url = new URL(request.url);
+    const back = `${url.pathname}${url.search}`;
+    const params = back === "/" ? "" : `?${new URLSearchParams({ redirectTo: back })}`;
+    throw redirect(`/login${params}`);
+  }
+  return session;
+}
+
+export async function requirePermission(
+  request: Request,
+  permission: Permission,
+): Promise<ActiveSession> {
+  const session = await requireSession(request);
+  if (!hasPermission(session.user.role, permission)) throw forbidden();
+  return session;
+}
+
+export interface Mutation {
+  session: ActiveSession;
+  form: FormData;
+  actor: AuditActor;
+  clientAddress: string | null;
+}
+
+/** For actions: POST only, signed in, permitted, CSRF-checked; returns the parsed form. */
+export async function requireMutation(request: Request, permission: Permission): Promise<Mutation> {
+  if (request.method !== "POST") {
+    throw new Response("Method Not Allowed", { status: 405, headers: { Allow: "POST" } });
+  }
+  const session = await requirePermission(request, permission);
+  const form = await readForm(request);
+  try {
+    await assertCsrfToken(request, form);
+  } catch (error) {
+    if (error instanceof CsrfError) throw forbidden();
+    throw error;
+  }
+  return {
+    session,
+    form,
+    actor: { id: session.user.id, label: session.user.email },
+    clientAddress: clientAddress(request),
+  };
+}
+
+/** Reads a form body with a size cap, for actions that run before anyone is signed in. */
+export async function readForm(request: Request): Promise<FormData> {
+  const declared = Number(request.headers.get("Content-Length") ?? "0");
+  if (declared > MAX_FORM_BYTES) throw new Response("Payload Too Large", { status: 413 });
+  try {
+    return await request.formData();
+  } catch {
+    throw new Response("Bad Request", { status: 400 });
+  }
+}
+
+/** For public actions (sign-in, set password): CSRF-checked, no session needed. */
+export async function requirePublicMutation(request: Request): Promise<FormData> {
+  if (request.method !== "POST") {
+    throw new Response("Method Not Allowed", { status: 405, headers: { Allow: "POST" } });
+  }
+  const form = await readForm(request);
+  try {
+    await assertCsrfToken(request, form);
+  } catch (error) {
+    if (error instanceof CsrfError) throw forbidden();
+    throw error;
+  }
+  return form;
+}

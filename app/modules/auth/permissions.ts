@@ -1,0 +1,99 @@
+import type { Role } from "~/generated/prisma/enums.ts";
+
+/**
+ * Typed permission strings, `action:entity[:scope]` (after the Epic Stack). `team` scope means
+ * "within the teams the signed-in user belongs to", decided from the session, never the URL.
+ */
+export const PERMISSIONS = [
+  "read:dashboard",
+  "read:user",
+  "create:user",
+  "update:user",
+  "read:team",
+  "manage:team",
+  "read:audit",
+  "export:audit",
+  "read:job",
+  "retry:job",
+  "read:report",
+  "read:request:team",
+  "update:request:team",
+  "read:request:unrouted",
+  "assign:request:team",
+  "manage:routing",
+  "read:campaign",
+  "manage:campaign",
+  "manage:pkb-grant",
+  "read:account",
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+/**
+ * What each role may do. Least privilege: admins run the system (people, teams, audit, jobs,
+ * the PKB grant) but do not work patients' requests or campaigns; viewers see reports only.
+ */
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  ADMIN: [
+    "read:dashboard",
+    "read:account",
+    "read:user",
+    "create:user",
+    "update:user",
+    "read:team",
+    "manage:team",
+    "read:audit",
+    "export:audit",
+    "read:job",
+    "retry:job",
+    "read:report",
+    "manage:pkb-grant",
+  ],
+  CAMPAIGN_MANAGER: [
+    "read:dashboard",
+    "read:account",
+    "read:campaign",
+    "manage:campaign",
+    "read:report",
+  ],
+  TEAM_LEAD: [
+    "read:dashboard",
+    "read:account",
+    "read:team",
+    "read:request:team",
+    "update:request:team",
+    "read:request:unrouted",
+    "assign:request:team",
+    "manage:routing",
+    "read:report",
+  ],
+  REQUEST_HANDLER: [
+    "read:dashboard",
+    "read:account",
+    "read:request:team",
+    "update:request:team",
+    "read:report",
+  ],
+  VIEWER: ["read:dashboard", "read:account", "read:report"],
+};
+
+export const ROLE_LABELS: Record<Role, string> = {
+  ADMIN: "Administrator",
+  CAMPAIGN_MANAGER: "Campaign manager",
+  TEAM_LEAD: "Team lead",
+  REQUEST_HANDLER: "Request handler",
+  VIEWER: "Viewer (reports only)",
+};
+
+export function hasPermission(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+/**
+ * What a route demands. Every route module exports one; `public` is for the handful of pages a
+ * signed-out person must reach (sign-in, set-password, health checks). The route × role test
+ * (app/routes.access.test.ts) fails for a route module that has no declaration or does not enforce it.
+ */
+export type RouteAccess =
+  | { public: true; reason: string }
+  | { loader?: Permission; action?: Permission };

@@ -1,0 +1,81 @@
+import { prisma } from "~/platform/db.server.ts";
+import { recordAudit, type AuditActor } from "../audit/audit.server.ts";
+
+interface Context {
+  actor: AuditActor;
+  clientAddress: string | null;
+}
+
+export class TeamError extends Error {
+  override name = "TeamError";
+}
+
+export async function listTeams() {
+  const db = await prisma();
+  return db.team.findMany({
+    orderBy: { name: "asc" },
+    select: {
+      id: true,
+      name: true,
+      description: true,
+      _count: { select: { members: true } },
+    },
+  });
+}
+
+export async function getTeam(id: string) {
+  const db = await prisma();
+  return db.team.findUnique({
+    where: { id },
+    select: {
+      id: true,
+      name: true,
+      description: true,
+      members: {
+        orderBy: { user: { displayName: "asc" } },
+        select: {
+          user: { select: { id: true, displayName: true, email: true, role: true, disabledAt: true } },
+        },
+      },
+    },
+  });
+}
+
+export async function createTeam(
+  input: { name: string; description: string },
+  context: Context,
+): Promise<string> {
+  const db = await prisma();
+  const name = input.name.trim();
+  const clash = await db.team.findFirst({
+    where: { name: { equals: name, mode: "insensitive" } },
+    select: { id: true },
+  });
+  if (clash) throw new TeamError("A team with this name already exists");
+  return db.$transaction(async (tx) => {
+    const team = await tx.team.create({
+      data: { name, description: input.description.trim() },
+      select: { id: true },
+    });
+    await recordAudit(tx, { ...context, action: "team.create", entityType: "team", entityId: team.id });
+    return team.id;
+  });
+}
+
+export async function updateTeam(
+  id: string,
+  input: { name: string; description: string },
+  context: Context,
+): Promise<void> {
+  const db = await prisma();
+  const name = input.name.trim();
+  const clash = await db.team.findFirst({
+    where: { name: { equals: name, mode: "insensitive" }, id: { not: id } },
+    select: { id: true },
+  });
+  if (clash) throw new TeamError("A team with this name already exists");
+  await db.$transaction(async (tx) => {
+    await tx.team.update({ where: { id }, data: { name, description: input.description.trim() } });
+    await recordAudit(tx, { ...context, action: "team.update", entityType: "team", entityId: id });
+  });
+}

@@ -1,0 +1,250 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Role } from "~/generated/prisma/enums.ts";
+import { now } from "~/platform/clock.ts";
+import { prisma } from "~/platform/db.server.ts";
+import { getEnv } from "~/platform/env.server.ts";
+import { recordAudit, type AuditActor } from "../audit/audit.server.ts";
+import { normaliseEmail } from "./login.server.ts";
+import { hashPassword } from "./password.server.ts";
+import { endUserSessions } from "./session.server.ts";
+
+/**
+ * Staff accounts. There is no e-mail infrastructure: an admin issues a one-time link that sets
+ * the password, sees it once, and hands it over by a channel the trust trusts.
+ */
+export const SETUP_LINK_TTL_MS = 72 * 60 * 60 * 1000;
+
+export class UserError extends Error {
+  override name = "UserError";
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Context {
+  actor: AuditActor;
+  clientAddress: string | null;
+}
+
+export function hashSetupToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export async function listUsers() {
+  const db = await prisma();
+  return db.user.findMany({
+    orderBy: [{ disabledAt: { sort: "asc", nulls: "first" } }, { displayName: "asc" }],
+    select: {
+      id: true,
+      email: true,
+      displayName: true,
+      role: true,
+      disabledAt: true,
+      lastLoginAt: true,
+      passwordHash: true,
+      memberships: { select: { team: { select: { id: true, name: true } } } },
+    },
+  });
+}
+
+export async function getUser(id: string) {
+  const db = await prisma();
+  return db.user.findUnique({
+    where: { id },
+    select: {
+      id: true,
+      email: true,
+      displayName: true,
+      role: true,
+      disabledAt: true,
+      lastLoginAt: true,
+      createdAt: true,
+      passwordHash: true,
+      memberships: { select: { teamId: true } },
+      sessions: {
+        where: { revokedAt: null, expiresAt: { gt: now() } },
+        select: { id: true },
+      },
+    },
+  });
+}
+
+/** Creates an account and returns the one-time set-password token for it. */
+export async function createUser(
+  input: { email: string; displayName: string; role: Role; teamIds: string[] },
+  context: Context,
+): Promise<{ userId: string; setupToken: string }> {
+  const db = await prisma();
+  const email = normaliseEmail(input.email);
+  const existing = await db.user.findUnique({ where: { email }, select: { id: true } });
+  if (existing) throw new UserError("An account with this e-mail already exists", "email");
+  const setupToken = randomBytes(32).toString("base64url");
+  const userId = await db.$transaction(async (tx) => {
+    const user = await tx.user.create({
+      data: {
+        email,
+        displayName: input.displayName.trim(),
+        role: input.role,
+        memberships: { create: input.teamIds.map((teamId) => ({ teamId })) },
+      },
+      select: { id: true },
+    });
+    await tx.passwordSetupToken.create({
+      data: {
+        tokenHash: hashSetupToken(setupToken),
+        userId: user.id,
+        issuedById: context.actor.id,
+        expiresAt: new Date(now().getTime() + SETUP_LINK_TTL_MS),
+      },
+    });
+    await recordAudit(tx, {
+      ...context,
+      action: "user.create",
+      entityType: "user",
+      entityId: user.id,
+      details: { role: input.role, teams: input.teamIds },
+    });
+    return user.id;
+  });
+  return { userId, setupToken };
+}
+
+/** Issues a new one-time link; earlier unused links for the user stop working. */
+export async function issueSetupLink(userId: string, context: Context): Promise<string> {
+  const db = await prisma();
+  const setupToken = randomBytes(32).toString("base64url");
+  await db.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true } });
+    if (!user) throw new UserError("No such user");
+    await tx.passwordSetupToken.updateMany({
+      where: { userId, usedAt: null },
+      data: { expiresAt: now() },
+    });
+    await tx.passwordSetupToken.create({
+      data: {
+        tokenHash: hashSetupToken(setupToken),
+        userId,
+        issuedById: context.actor.id,
+        expiresAt: new Date(now().getTime() + SETUP_LINK_TTL_MS),
+      },
+    });
+    await recordAudit(tx, {
+      ...context,
+      action: "user.issue-setup-link",
+      entityType: "user",
+      entityId: userId,
+    });
+  });
+  return setupToken;
+}
+
+/** Who a set-password link is for, if it is still usable. */
+export async function findUsableSetupLink(token: string) {
+  const db = await prisma();
+  const row = await db.passwordSetupToken.findUnique({
+    where: { tokenHash: hashSetupToken(token) },
+    select: {
+      id: true,
+      usedAt: true,
+      expiresAt: true,
+      user: { select: { id: true, email: true, displayName: true, disabledAt: true } },
+    },
+  });
+  if (!row || row.usedAt || row.expiresAt <= now() || row.user.disabledAt) return null;
+  return row;
+}
+
+/** Sets the password from a one-time link; the link is spent and other sessions end. */
+export async function setPasswordWithLink(
+  token: string,
+  password: string,
+  context: { clientAddress: string | null },
+): Promise<{ userId: string } | null> {
+  const link = await findUsableSetupLink(token);
+  if (!link) return null;
+  const passwordHash = await hashPassword(password);
+  const db = await prisma();
+  return db.$transaction(async (tx) => {
+    // Conditional update: two tabs submitting the same link cannot both succeed.
+    const spent = await tx.passwordSetupToken.updateMany({
+      where: { id: link.id, usedAt: null },
+      data: { usedAt: now() },
+    });
+    if (spent.count !== 1) return null;
+    await tx.user.update({ where: { id: link.user.id }, data: { passwordHash } });
+    await endUserSessions(link.user.id, "revoked", tx);
+    await recordAudit(tx, {
+      actor: { id: link.user.id, label: link.user.email },
+      clientAddress: context.clientAddress,
+      action: "user.set-password",
+      entityType: "user",
+      entityId: link.user.id,
+    });
+    return { userId: link.user.id };
+  });
+}
+
+export async function setUserDisabled(
+  userId: string,
+  disabled: boolean,
+  context: Context,
+): Promise<{ sessionsEnded: number }> {
+  if (disabled && context.actor.id === userId) {
+    throw new UserError("You cannot disable your own account");
+  }
+  const db = await prisma();
+  return db.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true } });
+    if (!user) throw new UserError("No such user");
+    await tx.user.update({ where: { id: userId }, data: { disabledAt: disabled ? now() : null } });
+    const sessionsEnded = disabled ? await endUserSessions(userId, "disabled", tx) : 0;
+    await recordAudit(tx, {
+      ...context,
+      action: disabled ? "user.disable" : "user.enable",
+      entityType: "user",
+      entityId: userId,
+      details: { sessionsEnded },
+    });
+    return { sessionsEnded };
+  });
+}
+
+export async function updateUserAccess(
+  userId: string,
+  input: { role: Role; teamIds: string[]; displayName: string },
+  context: Context,
+): Promise<void> {
+  const db = await prisma();
+  await db.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { role: true } });
+    if (!user) throw new UserError("No such user");
+    if (context.actor.id === userId && user.role === "ADMIN" && input.role !== "ADMIN") {
+      throw new UserError("You cannot remove your own administrator role", "role");
+    }
+    await tx.user.update({
+      where: { id: userId },
+      data: { role: input.role, displayName: input.displayName.trim() },
+    });
+    await tx.teamMembership.deleteMany({ where: { userId, teamId: { notIn: input.teamIds } } });
+    await tx.teamMembership.createMany({
+      data: input.teamIds.map((teamId) => ({ userId, teamId })),
+      skipDuplicates: true,
+    });
+    await recordAudit(tx, {
+      ...context,
+      action: "user.update-access",
+      entityType: "user",
+      entityId: userId,
+      details: { role: input.role, previousRole: user.role, teams: input.teamIds },
+    });
+  });
+}
+
+/** The link an admin hands over; the token in it is shown once and stored only as a hash. */
+export function setupLinkUrl(request: Request, token: string): string {
+  const origin = getEnv().APP_ORIGIN ?? new URL(request.url).origin;
+  return `${origin}/set-password/${token}`;
+}

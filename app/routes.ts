@@ -1,0 +1,29 @@
+import { index, layout, prefix, route, type RouteConfig } from "@remix-run/route-config";
+
+/**
+ * Every URL of the portal, in one place. Each route module exports `access` (the permission its
+ * loader and action demand, or `public` with a reason); app/routes.access.test.ts walks this list
+ * and checks every route against every role.
+ */
+export default [
+  route("login", "routes/login/route.tsx"),
+  route("logout", "routes/logout.tsx"),
+  route("set-password/:token", "routes/set-password.$token/route.tsx"),
+  route("healthz", "routes/healthz.ts"),
+  route("readyz", "routes/readyz.ts"),
+  layout("routes/_shell/route.tsx", [
+    index("routes/_shell._index/route.tsx"),
+    route("account", "routes/_shell.account/route.tsx"),
+    ...prefix("admin", [
+      route("users", "routes/_shell.admin.users._index/route.tsx"),
+      route("users/new", "routes/_shell.admin.users.new/route.tsx"),
+      route("users/:userId", "routes/_shell.admin.users.$userId/route.tsx"),
+      route("teams", "routes/_shell.admin.teams._index/route.tsx"),
+      route("teams/:teamId", "routes/_shell.admin.teams.$teamId/route.tsx"),
+      route("audit", "routes/_shell.admin.audit._index/route.tsx"),
+      route("audit/export.csv", "routes/_shell.admin.audit.export[.csv].ts"),
+      route("jobs", "routes/_shell.admin.jobs/route.tsx"),
+    ]),
+    route("*", "routes/_shell.$/route.tsx"),
+  ]),
+] satisfies RouteConfig;

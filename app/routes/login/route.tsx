@@ -1,0 +1,121 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { ToastMessage } from "~/components/toast.tsx";
+import { useRootData } from "~/root.tsx";
+import { z } from "zod";
+import { Button } from "~/components/ui/button.tsx";
+import { CsrfInput } from "~/components/ui/csrf-input.tsx";
+import { ErrorSummary, TextField } from "~/components/ui/field.tsx";
+import { requirePublicMutation, safeRedirect } from "~/modules/auth/guard.server.ts";
+import { attemptLogin } from "~/modules/auth/login.server.ts";
+import type { RouteAccess } from "~/modules/auth/permissions.ts";
+import { getActiveSession, readSessionToken } from "~/modules/auth/session.server.ts";
+import { clientAddress } from "~/platform/request-context.server.ts";
+
+export const access = { public: true, reason: "signing in" } satisfies RouteAccess;
+
+export const meta: MetaFunction = () => [{ title: "Sign in – PKB Desk" }];
+
+const LoginSchema = z.object({
+  email: z.string().trim().min(1, "Enter your e-mail address").max(320),
+  password: z.string().min(1, "Enter your password").max(1024),
+  redirectTo: z.string().optional(),
+});
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  if (await getActiveSession(request)) {
+    throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
+  }
+  return null;
+}
+
+type ActionData = { errors: Array<{ field?: string; message: string }> };
+
+export async function action({ request }: ActionFunctionArgs) {
+  const form = await requirePublicMutation(request);
+  const parsed = LoginSchema.safeParse(Object.fromEntries(form));
+  if (!parsed.success) {
+    return Response.json(
+      {
+        errors: parsed.error.issues.map((issue) => ({
+          field: String(issue.path[0]),
+          message: issue.message,
+        })),
+      } satisfies ActionData,
+      { status: 400 },
+    );
+  }
+  const result = await attemptLogin({
+    email: parsed.data.email,
+    password: parsed.data.password,
+    clientAddress: clientAddress(request),
+    userAgent: request.headers.get("User-Agent"),
+    previousSessionToken: await readSessionToken(request),
+  });
+  if (!result.ok) {
+    const message =
+      result.reason === "throttled"
+        ? "Too many failed attempts. Wait 15 minutes, then try again."
+        : "The e-mail address or password is not right.";
+    return Response.json({ errors: [{ message }] } satisfies ActionData, {
+      status: result.reason === "throttled" ? 429 : 401,
+    });
+  }
+  return redirect(safeRedirect(parsed.data.redirectTo), {
+    headers: { "Set-Cookie": result.setCookie },
+  });
+}
+
+export default function Login() {
+  const actionData = useActionData<ActionData>();
+  const [searchParams] = useSearchParams();
+  const navigation = useNavigation();
+  const root = useRootData();
+  const errors = actionData?.errors ?? [];
+  const fieldErrors = (field: string) =>
+    errors.filter((error) => error.field === field).map((error) => error.message);
+  return (
+    <>
+      <header className="bg-nhs-blue text-white">
+        <div className="mx-auto max-w-6xl px-4 py-4 text-2xl font-bold">PKB Desk</div>
+      </header>
+      <ToastMessage toast={root?.toast ?? null} />
+      <main id="main-content" className="mx-auto max-w-xl px-4 py-10">
+        <h1 className="mb-2 text-3xl font-bold">Sign in</h1>
+        <p className="mb-6 text-lg text-nhs-dark-grey">
+          For trust staff handling Patients Know Best appointment requests and invitation
+          campaigns.
+        </p>
+        <ErrorSummary errors={errors} />
+        <Form method="post" className="bg-white p-6 shadow-sm" noValidate>
+          <CsrfInput />
+          <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? ""} />
+          <TextField
+            id="email"
+            name="email"
+            type="email"
+            label="E-mail address"
+            autoComplete="username"
+            spellCheck={false}
+            required
+            errors={fieldErrors("email")}
+          />
+          <TextField
+            id="password"
+            name="password"
+            type="password"
+            label="Password"
+            autoComplete="current-password"
+            required
+            errors={fieldErrors("password")}
+          />
+          <Button disabled={navigation.state === "submitting"}>Sign in</Button>
+        </Form>
+        <p className="mt-6 text-nhs-dark-grey">
+          No password yet, or forgotten it? Ask a PKB Desk administrator for a set-password link.
+        </p>
+      </main>
+    </>
+  );
+}

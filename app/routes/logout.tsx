@@ -1,0 +1,24 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { recordAudit } from "~/modules/audit/audit.server.ts";
+import { requireMutation } from "~/modules/auth/guard.server.ts";
+import type { RouteAccess } from "~/modules/auth/permissions.ts";
+import { clearSessionCookie, endSession } from "~/modules/auth/session.server.ts";
+import { prisma } from "~/platform/db.server.ts";
+
+export const access = { loader: "read:account", action: "read:account" } satisfies RouteAccess;
+
+// Signing out is a POST (a GET must never change state); a stray GET goes home.
+export async function loader() {
+  return redirect("/");
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const { session, actor, clientAddress } = await requireMutation(request, access.action);
+  await endSession(session.id, "logout");
+  const db = await prisma();
+  await db.$transaction((tx) =>
+    recordAudit(tx, { actor, clientAddress, action: "auth.logout", entityType: "user", entityId: actor.id }),
+  );
+  return redirect("/login", { headers: { "Set-Cookie": await clearSessionCookie() } });
+}

@@ -1,0 +1,125 @@
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { openDatabase } from "../app/platform/db.server.ts";
+import { upsertStaffAccount } from "../app/modules/auth/staff-seed.server.ts";
+import type { Role } from "../app/generated/prisma/enums.ts";
+import { startSandbox } from "../sandbox/src/server.ts";
+
+/**
+ * `npm run demo`: everything on this machine with no set-up — builds the portal, prepares the
+ * embedded database with demo staff accounts, starts the PKB sandbox with its synthetic
+ * population, starts the portal wired to it, and prints where and how to sign in.
+ * Demo secrets and passwords are generated once and kept in ./data/demo.json.
+ */
+const DATA_DIR = path.resolve(process.env.PKB_DESK_DEMO_DIR ?? "data");
+const PORT = Number(process.env.PORT ?? 3000);
+const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 4010);
+
+interface DemoState {
+  sessionSecret: string;
+  encryptionKeys: string;
+  password: string;
+}
+
+async function loadDemoState(): Promise<DemoState> {
+  const file = path.join(DATA_DIR, "demo.json");
+  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as DemoState;
+  const state: DemoState = {
+    sessionSecret: randomBytes(32).toString("base64url"),
+    encryptionKeys: `demo1:${randomBytes(32).toString("base64")}`,
+    // Readable, long, random: fine for a demo on localhost; each machine gets its own.
+    password: `demo-${randomBytes(9).toString("base64url")}`,
+  };
+  await mkdir(DATA_DIR, { recursive: true });
+  await writeFile(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  return state;
+}
+
+const DEMO_STAFF: Array<{ email: string; displayName: string; role: Role; teamNames: string[] }> = [
+  { email: "admin@demo.pkbdesk.test", displayName: "Alex Admin", role: "ADMIN", teamNames: [] },
+  { email: "campaigns@demo.pkbdesk.test", displayName: "Casey Campaigns", role: "CAMPAIGN_MANAGER", teamNames: [] },
+  { email: "lead@demo.pkbdesk.test", displayName: "Lee Lead", role: "TEAM_LEAD", teamNames: ["Cardiology appointments", "Dermatology appointments"] },
+  { email: "handler@demo.pkbdesk.test", displayName: "Harper Handler", role: "REQUEST_HANDLER", teamNames: ["Cardiology appointments"] },
+  { email: "viewer@demo.pkbdesk.test", displayName: "Vic Viewer", role: "VIEWER", teamNames: [] },
+];
+
+async function main() {
+  console.log("Building PKB Desk…");
+  const build = spawnSync("npx", ["remix", "vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
+  if (build.status !== 0) throw new Error("the build failed");
+
+  const state = await loadDemoState();
+  const dataDir = path.join(DATA_DIR, "pglite");
+  console.log("Preparing the embedded database…");
+  const database = await openDatabase({ dataDir });
+  for (const staff of DEMO_STAFF) {
+    await upsertStaffAccount(database.prisma, { ...staff, password: state.password });
+  }
+  await database.close();
+
+  console.log("Starting the PKB sandbox…");
+  const sandbox = await startSandbox({
+    port: SANDBOX_PORT,
+    extraRedirectUris: [`http://localhost:${PORT}/pkb/oauth/callback`],
+  });
+
+  const portal = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(PORT),
+      PGLITE_DATA_DIR: dataDir,
+      SESSION_SECRET: state.sessionSecret,
+      ENCRYPTION_KEYS: state.encryptionKeys,
+      PKB_BASE_URL: sandbox.url,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    },
+  });
+
+  const stop = async () => {
+    portal.kill("SIGTERM");
+    await sandbox.close();
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+  portal.on("exit", (code) => {
+    void sandbox.close().finally(() => process.exit(code ?? 0));
+  });
+
+  await waitForReady(`http://localhost:${PORT}/readyz`);
+  const width = Math.max(...DEMO_STAFF.map((staff) => staff.email.length));
+  console.log(`
+────────────────────────────────────────────────────────────────────────
+ PKB Desk demo is running (embedded database in ${path.relative(process.cwd(), dataDir)})
+
+   Portal:       http://localhost:${PORT}
+   PKB sandbox:  ${sandbox.url}   (clinician login ${sandbox.demoLogin.username} / ${sandbox.demoLogin.password})
+
+ Sign in to the portal with any of these (password for all: ${state.password}):
+${DEMO_STAFF.map((staff) => `   ${staff.email.padEnd(width)}  ${staff.role.toLowerCase().replace("_", " ")}`).join("\n")}
+
+ Stop with Ctrl+C.
+────────────────────────────────────────────────────────────────────────`);
+}
+
+async function waitForReady(url: string) {
+  for (let attempt = 0; attempt < 120; attempt += 1) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`the portal did not become ready at ${url}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`The demo could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,137 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Role } from "~/generated/prisma/enums.ts";
+import { launchChromium, screenshot, seriousAxeViolations } from "../support/browser.ts";
+import { startPortal, STAFF_BY_ROLE, TEST_PASSWORD, type RunningPortal } from "../support/portal-process.ts";
+
+/**
+ * Every role signs in through the real sign-in page of the production build, visits every page
+ * it can reach, and each page is screenshotted (test-results/e2e) and checked with axe-core.
+ */
+let portal: RunningPortal;
+let browser: Browser;
+
+beforeAll(async () => {
+  portal = await startPortal();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+async function signIn(page: Page, email: string, password = TEST_PASSWORD) {
+  await page.goto(`${portal.url}/login`);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+}
+
+async function checkPage(page: Page, name: string) {
+  await page.waitForLoadState("networkidle");
+  await screenshot(page, name);
+  expect(await seriousAxeViolations(page), `axe violations on ${name}`).toEqual([]);
+  const errors = await page.locator("text=Sorry, there is a problem").count();
+  expect(errors, `${name} shows the error page`).toBe(0);
+}
+
+/** Pages each role can open from the navigation, discovered by following links. */
+const REACHABLE: Record<Role, string[]> = {
+  ADMIN: ["/", "/account", "/admin/users", "/admin/users/new", "/admin/teams", "/admin/audit", "/admin/jobs"],
+  CAMPAIGN_MANAGER: ["/", "/account"],
+  TEAM_LEAD: ["/", "/account", "/admin/teams"],
+  REQUEST_HANDLER: ["/", "/account"],
+  VIEWER: ["/", "/account"],
+};
+const FORBIDDEN_FOR_NON_ADMINS = ["/admin/users", "/admin/audit", "/admin/jobs"];
+
+describe("signed-out pages", () => {
+  it("sign-in page is accessible and a wrong password gets a generic message", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/admin/users`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await checkPage(page, "public-login");
+    await page.getByLabel("E-mail address").fill(STAFF_BY_ROLE.ADMIN.email);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain(
+      "The e-mail address or password is not right",
+    );
+    await checkPage(page, "public-login-error");
+    await context.close();
+  });
+});
+
+describe.each(Object.keys(STAFF_BY_ROLE) as Role[])("signed in as %s", (role) => {
+  it("visits every page the role can reach, each accessible, and is refused the rest", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, STAFF_BY_ROLE[role].email);
+    for (const path of REACHABLE[role]) {
+      const response = await page.goto(`${portal.url}${path}`);
+      expect(response?.status(), `${role} ${path}`).toBe(200);
+      await checkPage(page, `${role.toLowerCase()}${path === "/" ? "-home" : path.replaceAll("/", "-")}`);
+    }
+    // Detail pages, reached by following the first link in each list.
+    if (role === "ADMIN" || role === "TEAM_LEAD") {
+      await page.goto(`${portal.url}/admin/teams`);
+      await page.locator("table a").first().click();
+      await page.waitForURL(/\/admin\/teams\/[0-9a-f-]{36}$/);
+      await checkPage(page, `${role.toLowerCase()}-team-detail`);
+    }
+    if (role === "ADMIN") {
+      await page.goto(`${portal.url}/admin/users`);
+      await page.getByRole("link", { name: STAFF_BY_ROLE.REQUEST_HANDLER.displayName }).click();
+      await page.waitForURL(/\/admin\/users\/[0-9a-f-]{36}$/);
+      await checkPage(page, "admin-user-detail");
+    } else {
+      for (const path of FORBIDDEN_FOR_NON_ADMINS) {
+        const response = await page.goto(`${portal.url}${path}`);
+        expect(response?.status(), `${role} ${path}`).toBe(403);
+      }
+      await checkPage(page, `${role.toLowerCase()}-forbidden`);
+    }
+    const missing = await page.goto(`${portal.url}/no/such/page`);
+    expect(missing?.status()).toBe(404);
+    await checkPage(page, `${role.toLowerCase()}-not-found`);
+    await context.close();
+  });
+});
+
+describe("an admin adds a user who sets a password and signs in", () => {
+  it("works end to end, and the set-password link is single-use", async () => {
+    const admin = await browser.newContext();
+    const page = await admin.newPage();
+    await signIn(page, STAFF_BY_ROLE.ADMIN.email);
+    await page.goto(`${portal.url}/admin/users/new`);
+    await page.getByLabel("Full name").fill("Nia New");
+    await page.getByLabel("E-mail address").fill("nia.new@e2e.test");
+    await page.getByLabel("Role").selectOption("REQUEST_HANDLER");
+    await page.getByLabel("Cardiology appointments").check();
+    await page.getByRole("button", { name: "Add user" }).click();
+    const link = await page.getByLabel("Link").inputValue();
+    expect(link).toMatch(/\/set-password\/[A-Za-z0-9_-]{43}$/);
+    await checkPage(page, "admin-user-created");
+
+    const newcomer = await browser.newContext();
+    const newPage = await newcomer.newPage();
+    await newPage.goto(link.replace(/^https?:\/\/[^/]+/, portal.url));
+    await checkPage(newPage, "public-set-password");
+    await newPage.getByLabel("New password").fill("a long enough password");
+    await newPage.getByLabel("Type the password again").fill("a long enough password");
+    await newPage.getByRole("button", { name: "Set password" }).click();
+    await newPage.waitForURL(/\/login$/);
+    await expect.poll(() => newPage.getByRole("status").textContent()).toContain("Your password is set");
+    await signIn(newPage, "nia.new@e2e.test", "a long enough password");
+    await expect.poll(() => newPage.locator("h1").textContent()).toContain("Hello, Nia New");
+
+    await newPage.goto(link.replace(/^https?:\/\/[^/]+/, portal.url));
+    await expect.poll(() => newPage.locator("h1").textContent()).toContain("This link cannot be used");
+    await checkPage(newPage, "public-set-password-spent");
+    await newcomer.close();
+    await admin.close();
+  });
+});

@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Role } from "~/generated/prisma/enums.ts";
+import { upsertStaffAccount } from "~/modules/auth/staff-seed.server.ts";
+import { openDatabase } from "~/platform/db.server.ts";
+
+/** A real portal process (the production build behind server/index.ts) for browser tests. */
+export interface RunningPortal {
+  url: string;
+  dataDir: string;
+  logs: () => string;
+  stop(): Promise<void>;
+}
+
+export const TEST_PASSWORD = "correct horse battery staple";
+
+export const STAFF_BY_ROLE: Record<Role, { email: string; displayName: string; teamNames: string[] }> = {
+  ADMIN: { email: "admin@e2e.test", displayName: "Ada Admin", teamNames: [] },
+  CAMPAIGN_MANAGER: { email: "campaigns@e2e.test", displayName: "Cam Campaign", teamNames: [] },
+  TEAM_LEAD: { email: "lead@e2e.test", displayName: "Lou Lead", teamNames: ["Cardiology appointments"] },
+  REQUEST_HANDLER: { email: "handler@e2e.test", displayName: "Hal Handler", teamNames: ["Cardiology appointments"] },
+  VIEWER: { email: "viewer@e2e.test", displayName: "Val Viewer", teamNames: [] },
+};
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+export async function startPortal(env: Record<string, string> = {}): Promise<RunningPortal> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "pkbdesk-e2e-"));
+  const pgliteDir = path.join(dataDir, "pglite");
+  const database = await openDatabase({ dataDir: pgliteDir });
+  for (const [role, staff] of Object.entries(STAFF_BY_ROLE)) {
+    await upsertStaffAccount(database.prisma, { ...staff, role: role as Role, password: TEST_PASSWORD });
+  }
+  await database.close();
+
+  const port = await freePort();
+  let output = "";
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      PGLITE_DATA_DIR: pgliteDir,
+      SESSION_SECRET: "e2e-session-secret-that-is-long-enough-123",
+      ENCRYPTION_KEYS: `e2e1:${Buffer.alloc(32, 7).toString("base64")}`,
+      LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt += 1) {
+    if (child.exitCode != null) throw new Error(`portal exited early:\n${output}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (attempt > 120) throw new Error(`portal did not become ready:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    url,
+    dataDir: pgliteDir,
+    logs: () => output,
+    async stop() {
+      if (child.exitCode == null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
