@@ -1,7 +1,7 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { recordAudit } from "~/modules/audit/audit.server.ts";
-import { requireMutation } from "~/modules/auth/guard.server.ts";
+import { requireMutation, requirePermission } from "~/modules/auth/guard.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { clearSessionCookie, endSession } from "~/modules/auth/session.server.ts";
 import { prisma } from "~/platform/db.server.ts";
@@ -9,7 +9,8 @@ import { prisma } from "~/platform/db.server.ts";
 export const access = { loader: "read:account", action: "read:account" } satisfies RouteAccess;
 
 // Signing out is a POST (a GET must never change state); a stray GET goes home.
-export async function loader() {
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requirePermission(request, access.loader);
   return redirect("/");
 }
 

@@ -42,6 +42,7 @@ export async function queueSummaries(): Promise<QueueSummary[]> {
  * so this reads its job table directly (read-only).
  */
 export async function recentFailures(database: Database, limit = 25): Promise<FailedJob[]> {
+  await getJobRuntime(); // pg-boss creates its schema when it first starts
   const rows = await database.sql.query<{
     id: string;
     name: string;
