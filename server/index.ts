@@ -6,6 +6,7 @@ import compression from "compression";
 import express from "express";
 import { parseEnv, ConfigError } from "../app/platform/env.server.ts";
 import { getLogger } from "../app/platform/logger.server.ts";
+import { maskTokens } from "./mask-tokens.ts";
 import { securityHeaders } from "./security-headers.ts";
 
 /**
@@ -62,12 +63,12 @@ app.use((req, res, next) => {
   }
   const started = process.hrtime.bigint();
   res.on("finish", () => {
-    // Path only: query strings can carry identifiers.
+    // Path only (query strings can carry identifiers), with token-like segments masked.
     logger.info(
       {
         requestId: id,
         method: req.method,
-        path: req.path,
+        path: maskTokens(req.path),
         status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
       },

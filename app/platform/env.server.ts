@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseKeyRing } from "./crypto.server.ts";
 
 /**
  * Configuration, parsed once at boot. In production a missing secret stops start-up with a
@@ -62,6 +63,13 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
         `Missing required configuration in production: ${missing.join(", ")}. ` +
           `Set ${missing.join(" and ")} in the environment (see .env.example).`,
       );
+    }
+  }
+  if (env.ENCRYPTION_KEYS) {
+    try {
+      parseKeyRing(env.ENCRYPTION_KEYS);
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  ${(error as Error).message}`);
     }
   }
   return {
