@@ -5,8 +5,13 @@ import type { Database } from "../db.server.ts";
 export interface BossOptions {
   /** How often a worker polls for new jobs. */
   pollingIntervalSeconds?: number;
-  /** How often pg-boss looks for expired (dead-worker) jobs. Lower in tests. */
+  /** How often pg-boss runs its supervision pass. Lower in tests. */
   superviseIntervalSeconds?: number;
+  /**
+   * How often each queue is checked for expired jobs (a worker that died mid-job). pg-boss
+   * stamps this per queue, so it bounds how long a dead worker's job waits before its retry.
+   */
+  monitorIntervalSeconds?: number;
 }
 
 /** pg-boss on the portal's own database: in-process on PGlite, its own pool on PostgreSQL. */
@@ -14,6 +19,7 @@ export function createBoss(database: Database, options: BossOptions = {}): PgBos
   const common = {
     schema: "pgboss",
     superviseIntervalSeconds: options.superviseIntervalSeconds ?? 10,
+    monitorIntervalSeconds: options.monitorIntervalSeconds ?? 30,
     maintenanceIntervalSeconds: 60,
   };
   const boss =

@@ -20,6 +20,8 @@ export interface JobQueueOptions {
   retryBackoff?: boolean;
   /** A job still active after this long is presumed dead (its worker was killed) and retried. */
   expireInSeconds?: number;
+  /** How many of this job one process runs at once (default 1). */
+  concurrency?: number;
   /** Cron expression (UTC) for jobs that run on a schedule. */
   cron?: string;
 }

@@ -33,7 +33,11 @@ export async function startWorkers(
   for (const job of jobs) {
     await boss.work<unknown>(
       job.name,
-      { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
+      {
+        batchSize: 1,
+        localConcurrency: job.options?.concurrency ?? 1,
+        pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
+      },
       async ([received]) => {
         if (!received) return;
         const started = Date.now();
