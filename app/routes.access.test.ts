@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Role } from "~/generated/prisma/enums.ts";
 import { hasPermission, type Permission, type RouteAccess } from "~/modules/auth/permissions.ts";
 import { stopJobRuntime } from "~/platform/jobs/runtime.server.ts";
-import { useTestDatabase } from "../tests/support/database.ts";
+import { withTestDatabase } from "../tests/support/database.ts";
 import { get, post, settle, signedInAs, type Identity } from "../tests/support/requests.ts";
 import routes from "./routes.ts";
 
@@ -14,7 +14,7 @@ import routes from "./routes.ts";
  * that signed-out people are sent to sign in, and that actions refuse a missing CSRF token.
  * A new route without an `access` declaration, or one that does not enforce it, fails here.
  */
-useTestDatabase();
+withTestDatabase();
 afterAll(() => stopJobRuntime());
 
 interface RouteEntry {

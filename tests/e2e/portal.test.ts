@@ -10,6 +10,15 @@ import { startPortal, STAFF_BY_ROLE, TEST_PASSWORD, type RunningPortal } from ".
  */
 let portal: RunningPortal;
 let browser: Browser;
+/** Secrets and personal data the flows below put through the portal; none may reach its logs. */
+const seeded: string[] = [
+  TEST_PASSWORD,
+  "a long enough password",
+  "Nia New",
+  "nia.new@e2e.test",
+  "e2e-session-secret-that-is-long-enough-123",
+  ...Object.values(STAFF_BY_ROLE).flatMap((staff) => [staff.email, staff.displayName]),
+];
 
 beforeAll(async () => {
   portal = await startPortal();
@@ -114,6 +123,7 @@ describe("an admin adds a user who sets a password and signs in", () => {
     await page.getByRole("button", { name: "Add user" }).click();
     const link = await page.getByLabel("Link").inputValue();
     expect(link).toMatch(/\/set-password\/[A-Za-z0-9_-]{43}$/);
+    seeded.push(link.split("/").pop()!);
     await checkPage(page, "admin-user-created");
 
     const newcomer = await browser.newContext();
@@ -133,5 +143,14 @@ describe("an admin adds a user who sets a password and signs in", () => {
     await checkPage(newPage, "public-set-password-spent");
     await newcomer.close();
     await admin.close();
+  });
+});
+
+describe("server logs", () => {
+  it("hold request records but none of the secrets or personal data the flows used", () => {
+    const logs = portal.logs();
+    expect(logs).toContain('"msg":"request"');
+    expect(logs).toContain("/set-password/:redacted");
+    for (const value of seeded) expect(logs, `logs contain ${value}`).not.toContain(value);
   });
 });

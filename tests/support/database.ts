@@ -40,7 +40,7 @@ export async function createTestDatabase(): Promise<Database> {
 }
 
 /** Installs a fresh database as the process database for the duration of a test file. */
-export function useTestDatabase(): { current: () => Database } {
+export function withTestDatabase(): { current: () => Database } {
   let database: Database | undefined;
   beforeAll(async () => {
     database = await createTestDatabase();

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { prisma } from "~/platform/db.server.ts";
 import { updateUserAccess } from "../auth/users.server.ts";
-import { useTestDatabase } from "../../../tests/support/database.ts";
+import { withTestDatabase } from "../../../tests/support/database.ts";
 import { signedInAs } from "../../../tests/support/requests.ts";
 import { recordAudit } from "./audit.server.ts";
 
-useTestDatabase();
+withTestDatabase();
 
 describe("audit trail", () => {
   it("is written in the change's transaction: a failed change leaves no audit row", async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { prisma } from "~/platform/db.server.ts";
 import { action as createTeamAction } from "~/routes/_shell.admin.teams._index/route.tsx";
-import { useTestDatabase } from "../../../tests/support/database.ts";
+import { withTestDatabase } from "../../../tests/support/database.ts";
 import { post, settle, signedInAs } from "../../../tests/support/requests.ts";
 
-useTestDatabase();
+withTestDatabase();
 
 async function teamCount(name: string) {
   return (await prisma()).team.count({ where: { name } });

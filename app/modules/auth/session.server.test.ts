@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock, setClock, systemClock } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
-import { useTestDatabase } from "../../../tests/support/database.ts";
+import { withTestDatabase } from "../../../tests/support/database.ts";
 import { get, post, settle, signedInAs, csrfCookie } from "../../../tests/support/requests.ts";
 import { attemptLogin, ACCOUNT_LIMIT } from "./login.server.ts";
 import { getCookies } from "./cookies.server.ts";
@@ -10,7 +10,7 @@ import { setUserDisabled } from "./users.server.ts";
 import { upsertStaffAccount } from "./staff-seed.server.ts";
 import { action as loginAction } from "~/routes/login/route.tsx";
 
-useTestDatabase();
+withTestDatabase();
 
 let clock: FakeClock;
 beforeEach(() => {
