@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { prisma } from "~/platform/db.server.ts";
+import { loader as exportLoader } from "~/routes/_shell.admin.audit.export[.csv].ts";
+import { withTestDatabase } from "../../../tests/support/database.ts";
+import { get, signedInAs } from "../../../tests/support/requests.ts";
+import { auditPage, AUDIT_PAGE_SIZE, AuditFilterSchema } from "./audit-query.server.ts";
+
+withTestDatabase();
+
+describe("audit queries", () => {
+  it("pages newest-first by keyset without gaps or repeats, even with identical timestamps", async () => {
+    const db = await prisma();
+    const at = new Date("2026-03-29T00:30:00Z");
+    await db.auditEvent.createMany({
+      data: Array.from({ length: 130 }, (_, index) => ({
+        occurredAt: index < 60 ? at : new Date(at.getTime() + index * 1000),
+        actorLabel: "pager@test.nhs.uk",
+        action: "test.page",
+        entityType: "test",
+        entityId: String(index),
+      })),
+    });
+    const seen: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    do {
+      const page = await auditPage(AuditFilterSchema.parse({ action: "test.page", after }));
+      seen.push(...page.rows.map((row) => row.entityId!));
+      expect(page.rows.length).toBeLessThanOrEqual(AUDIT_PAGE_SIZE);
+      after = page.nextCursor ?? undefined;
+      pages += 1;
+    } while (after);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(130);
+    expect(seen.slice(0, 3)).toEqual(["129", "128", "127"]);
+  });
+
+  it("filters by UK calendar day across the clocks-change night", async () => {
+    const db = await prisma();
+    // 29 March 2026: clocks go forward at 01:00 GMT. 23:30 GMT on the 28th is still the 28th in the UK;
+    // 23:30 UTC on the 29th is 00:30 BST on the 30th.
+    await db.auditEvent.createMany({
+      data: [
+        { occurredAt: new Date("2026-03-28T23:30:00Z"), actorLabel: "a", action: "test.day", entityType: "t", entityId: "28th" },
+        { occurredAt: new Date("2026-03-29T12:00:00Z"), actorLabel: "a", action: "test.day", entityType: "t", entityId: "29th" },
+        { occurredAt: new Date("2026-03-29T23:30:00Z"), actorLabel: "a", action: "test.day", entityType: "t", entityId: "30th" },
+      ],
+    });
+    const page = await auditPage(AuditFilterSchema.parse({ action: "test.day", from: "2026-03-29", to: "2026-03-29" }));
+    expect(page.rows.map((row) => row.entityId)).toEqual(["29th"]);
+  });
+
+  it("exports formula-safe CSV and audits the export itself", async () => {
+    const admin = await signedInAs("ADMIN");
+    const db = await prisma();
+    await db.auditEvent.create({
+      data: { actorLabel: "=HYPERLINK(\"http://evil\")", action: "test.export", entityType: "test", entityId: "+44" },
+    });
+    const response = (await exportLoader({ request: get("/admin/audit/export.csv?action=test.export", admin), params: {}, context: {} })) as Response;
+    expect(response.headers.get("Content-Type")).toContain("text/csv");
+    const csv = await response.text();
+    const lines = csv.trim().split("\r\n");
+    expect(lines[0]).toBe("id,occurred_at_utc,actor,action,entity_type,entity_id,client_address,details");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil"")"`);
+    expect(lines[1]).toContain(",'+44,");
+    expect(await db.auditEvent.count({ where: { action: "audit.export", actorId: admin.userId } })).toBe(1);
+  });
+});
