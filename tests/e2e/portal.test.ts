@@ -146,6 +146,41 @@ describe("an admin adds a user who sets a password and signs in", () => {
   });
 });
 
+describe("transport", () => {
+  it("sends security headers, no-store pages and health endpoints", async () => {
+    const page = await fetch(`${portal.url}/login`);
+    const csp = page.headers.get("Content-Security-Policy") ?? "";
+    expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{20,}'/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("base-uri 'none'");
+    expect(page.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(page.headers.get("Referrer-Policy")).toBe("same-origin");
+    expect(page.headers.get("Cache-Control")).toBe("no-store");
+    const html = await page.text();
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    expect(html).toContain(`nonce="${nonce}"`);
+    // A fresh nonce each response.
+    const again = await fetch(`${portal.url}/login`);
+    expect(again.headers.get("Content-Security-Policy")).not.toBe(csp);
+
+    expect(await (await fetch(`${portal.url}/healthz`)).text()).toBe("ok\n");
+    const ready = await fetch(`${portal.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, database: true, migrations: true, workers: true });
+  });
+
+  it("refuses a cross-site sign-in post", async () => {
+    const response = await fetch(`${portal.url}/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://evil.example" },
+      body: "email=a%40b.c&password=x",
+      redirect: "manual",
+    });
+    expect(response.status).toBe(403);
+  });
+});
+
 describe("server logs", () => {
   it("hold request records but none of the secrets or personal data the flows used", () => {
     const logs = portal.logs();
