@@ -66,13 +66,12 @@ const SELECT = {
 } as const;
 
 type AuditRow = Prisma.AuditEventGetPayload<{ select: typeof SELECT }>;
+type Cursor = { occurredAt: Date; id: bigint };
 
-/** One page, newest first, by keyset (stable under concurrent inserts, no OFFSET scans). */
-export async function auditPage(filter: AuditFilter) {
+/** Rows strictly older than the cursor, newest first (ties on time broken by id). */
+async function rowsAfter(where: Prisma.AuditEventWhereInput, cursor: Cursor | null, take: number): Promise<AuditRow[]> {
   const db = await prisma();
-  const cursor = parseCursor(filter.after);
-  const where = whereFor(filter);
-  const rows = await db.auditEvent.findMany({
+  return db.auditEvent.findMany({
     where: cursor
       ? {
           AND: [
@@ -87,9 +86,14 @@ export async function auditPage(filter: AuditFilter) {
         }
       : where,
     orderBy: [{ occurredAt: "desc" }, { id: "desc" }],
-    take: AUDIT_PAGE_SIZE + 1,
+    take,
     select: SELECT,
   });
+}
+
+/** One page, newest first, by keyset (stable under concurrent inserts, no OFFSET scans). */
+export async function auditPage(filter: AuditFilter) {
+  const rows = await rowsAfter(whereFor(filter), parseCursor(filter.after), AUDIT_PAGE_SIZE + 1);
   const page = rows.slice(0, AUDIT_PAGE_SIZE);
   const last = page.at(-1);
   return {
@@ -101,31 +105,13 @@ export async function auditPage(filter: AuditFilter) {
 
 /** Every matching row, newest first, in batches (exports can be large). */
 export async function* auditRows(filter: AuditFilter, batchSize = 1000) {
-  const db = await prisma();
   const where = whereFor({ ...filter, after: undefined });
-  let cursor: { occurredAt: Date; id: bigint } | null = null;
+  let cursor: Cursor | null = null;
   for (;;) {
-    const batch: AuditRow[] = await db.auditEvent.findMany({
-      where: cursor
-        ? {
-            AND: [
-              where,
-              {
-                OR: [
-                  { occurredAt: { lt: cursor.occurredAt } },
-                  { occurredAt: cursor.occurredAt, id: { lt: cursor.id } },
-                ],
-              },
-            ],
-          }
-        : where,
-      orderBy: [{ occurredAt: "desc" }, { id: "desc" }],
-      take: batchSize,
-      select: SELECT,
-    });
+    const batch = await rowsAfter(where, cursor, batchSize);
     yield* batch;
-    if (batch.length < batchSize) return;
-    const last: AuditRow = batch.at(-1)!;
+    const last = batch.at(-1);
+    if (batch.length < batchSize || !last) return;
     cursor = { occurredAt: last.occurredAt, id: last.id };
   }
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { Prisma } from "~/generated/prisma/client.ts";
 import type { Role } from "~/generated/prisma/enums.ts";
 import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
@@ -31,6 +32,22 @@ interface Context {
 
 export function hashSetupToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
+}
+
+async function storeSetupToken(
+  tx: Prisma.TransactionClient,
+  token: string,
+  userId: string,
+  issuedById: string | null,
+): Promise<void> {
+  await tx.passwordSetupToken.create({
+    data: {
+      tokenHash: hashSetupToken(token),
+      userId,
+      issuedById,
+      expiresAt: new Date(now().getTime() + SETUP_LINK_TTL_MS),
+    },
+  });
 }
 
 export async function listUsers() {
@@ -92,14 +109,7 @@ export async function createUser(
       },
       select: { id: true },
     });
-    await tx.passwordSetupToken.create({
-      data: {
-        tokenHash: hashSetupToken(setupToken),
-        userId: user.id,
-        issuedById: context.actor.id,
-        expiresAt: new Date(now().getTime() + SETUP_LINK_TTL_MS),
-      },
-    });
+    await storeSetupToken(tx, setupToken, user.id, context.actor.id);
     await recordAudit(tx, {
       ...context,
       action: "user.create",
@@ -123,14 +133,7 @@ export async function issueSetupLink(userId: string, context: Context): Promise<
       where: { userId, usedAt: null },
       data: { expiresAt: now() },
     });
-    await tx.passwordSetupToken.create({
-      data: {
-        tokenHash: hashSetupToken(setupToken),
-        userId,
-        issuedById: context.actor.id,
-        expiresAt: new Date(now().getTime() + SETUP_LINK_TTL_MS),
-      },
-    });
+    await storeSetupToken(tx, setupToken, userId, context.actor.id);
     await recordAudit(tx, {
       ...context,
       action: "user.issue-setup-link",

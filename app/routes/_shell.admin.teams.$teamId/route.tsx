@@ -10,6 +10,7 @@ import { hasPermission, ROLE_LABELS, type RouteAccess } from "~/modules/auth/per
 import { TeamSchema } from "~/modules/auth/team-forms.ts";
 import { getTeam, TeamError, updateTeam } from "~/modules/auth/teams.server.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
+import { formErrorsFromZod, messagesFor } from "~/components/ui/form-errors.ts";
 
 export const access = { loader: "read:team", action: "manage:team" } satisfies RouteAccess;
 
@@ -49,7 +50,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!(await getTeam(id.data))) throw notFound();
   const parsed = TeamSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
-    return Response.json({ errors: parsed.error.issues.map((issue) => ({ field: String(issue.path[0]), message: issue.message })) } satisfies ActionData, { status: 400 });
+    return Response.json({ errors: formErrorsFromZod(parsed.error) } satisfies ActionData, { status: 400 });
   }
   try {
     await updateTeam(id.data, parsed.data, { actor, clientAddress });
@@ -71,7 +72,7 @@ interface TeamData {
 export default function TeamPage() {
   const { team, canManage, canSeeUsers } = useLoaderData<TeamData>();
   const errors = useActionData<ActionData>()?.errors ?? [];
-  const fieldErrors = (field: string) => errors.filter((error) => error.field === field).map((error) => error.message);
+  const fieldErrors = (field: string) => messagesFor(errors, field);
   return (
     <>
       <p className="mb-4">

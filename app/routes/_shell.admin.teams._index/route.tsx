@@ -9,6 +9,7 @@ import { hasPermission, type RouteAccess } from "~/modules/auth/permissions.ts";
 import { TeamSchema } from "~/modules/auth/team-forms.ts";
 import { createTeam, listTeams, TeamError } from "~/modules/auth/teams.server.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
+import { formErrorsFromZod, messagesFor } from "~/components/ui/form-errors.ts";
 
 export const access = { loader: "read:team", action: "manage:team" } satisfies RouteAccess;
 
@@ -29,7 +30,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const { form, actor, clientAddress } = await requireMutation(request, access.action);
   const parsed = TeamSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
-    return Response.json({ errors: parsed.error.issues.map((issue) => ({ field: String(issue.path[0]), message: issue.message })) } satisfies ActionData, { status: 400 });
+    return Response.json({ errors: formErrorsFromZod(parsed.error) } satisfies ActionData, { status: 400 });
   }
   try {
     await createTeam(parsed.data, { actor, clientAddress });
@@ -50,7 +51,7 @@ interface TeamsData {
 export default function Teams() {
   const data = useLoaderData<TeamsData>();
   const errors = useActionData<ActionData>()?.errors ?? [];
-  const fieldErrors = (field: string) => errors.filter((error) => error.field === field).map((error) => error.message);
+  const fieldErrors = (field: string) => messagesFor(errors, field);
   return (
     <>
       <PageHeading title="Teams" lede="Appointment teams that requests are routed to. Members see their teams' worklists." />

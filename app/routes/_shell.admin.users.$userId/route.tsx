@@ -20,6 +20,7 @@ import {
 } from "~/modules/auth/users.server.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
+import { formErrorsFromZod, messagesFor } from "~/components/ui/form-errors.ts";
 
 export const access = { loader: "read:user", action: "update:user" } satisfies RouteAccess;
 
@@ -65,7 +66,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const parsed = EditUserSchema.safeParse(formToObject(form));
   if (!parsed.success) {
     return Response.json(
-      { ok: false, errors: parsed.error.issues.map((issue) => ({ field: String(issue.path[0]), message: issue.message })) } satisfies ActionData,
+      { ok: false, errors: formErrorsFromZod(parsed.error) } satisfies ActionData,
       { status: 400 },
     );
   }
@@ -121,7 +122,7 @@ export default function EditUser() {
   const { user, teams, canEdit, isSelf } = useLoaderData<UserData>();
   const result = useActionData<ActionData>();
   const errors = result && !result.ok ? result.errors : [];
-  const fieldErrors = (field: string) => errors.filter((error) => error.field === field).map((error) => error.message);
+  const fieldErrors = (field: string) => messagesFor(errors, field);
   return (
     <>
       <p className="mb-4">

@@ -10,6 +10,7 @@ import { ROLE_LABELS, type RouteAccess } from "~/modules/auth/permissions.ts";
 import { listTeams } from "~/modules/auth/teams.server.ts";
 import { formToObject, NewUserSchema } from "~/modules/auth/user-forms.ts";
 import { createUser, setupLinkUrl, UserError } from "~/modules/auth/users.server.ts";
+import { formErrorsFromZod, messagesFor } from "~/components/ui/form-errors.ts";
 
 export const access = { loader: "create:user", action: "create:user" } satisfies RouteAccess;
 
@@ -30,7 +31,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = NewUserSchema.safeParse(formToObject(form));
   if (!parsed.success) {
     return Response.json(
-      { ok: false, errors: parsed.error.issues.map((issue) => ({ field: String(issue.path[0]), message: issue.message })) } satisfies ActionData,
+      { ok: false, errors: formErrorsFromZod(parsed.error) } satisfies ActionData,
       { status: 400 },
     );
   }
@@ -66,7 +67,7 @@ export default function NewUser() {
     );
   }
   const errors = result?.errors ?? [];
-  const fieldErrors = (field: string) => errors.filter((error) => error.field === field).map((error) => error.message);
+  const fieldErrors = (field: string) => messagesFor(errors, field);
   return (
     <>
       <PageHeading title="Add a user" lede="The new user gets a one-time link to set their own password." />

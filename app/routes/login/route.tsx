@@ -12,6 +12,7 @@ import { attemptLogin } from "~/modules/auth/login.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { getActiveSession, readSessionToken } from "~/modules/auth/session.server.ts";
 import { clientAddress } from "~/platform/request-context.server.ts";
+import { formErrorsFromZod, messagesFor } from "~/components/ui/form-errors.ts";
 
 export const access = { public: true, reason: "signing in" } satisfies RouteAccess;
 
@@ -38,10 +39,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.success) {
     return Response.json(
       {
-        errors: parsed.error.issues.map((issue) => ({
-          field: String(issue.path[0]),
-          message: issue.message,
-        })),
+        errors: formErrorsFromZod(parsed.error),
       } satisfies ActionData,
       { status: 400 },
     );
@@ -73,8 +71,7 @@ export default function Login() {
   const navigation = useNavigation();
   const root = useRootData();
   const errors = actionData?.errors ?? [];
-  const fieldErrors = (field: string) =>
-    errors.filter((error) => error.field === field).map((error) => error.message);
+  const fieldErrors = (field: string) => messagesFor(errors, field);
   return (
     <>
       <header className="bg-nhs-blue text-white">

@@ -11,6 +11,7 @@ import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { findUsableSetupLink, setPasswordWithLink } from "~/modules/auth/users.server.ts";
 import { clientAddress } from "~/platform/request-context.server.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
+import { formErrorsFromZod, messagesFor } from "~/components/ui/form-errors.ts";
 
 export const access = {
   public: true,
@@ -45,10 +46,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!parsed.success) {
     return Response.json(
       {
-        errors: parsed.error.issues.map((issue) => ({
-          field: String(issue.path[0]),
-          message: issue.message,
-        })),
+        errors: formErrorsFromZod(parsed.error),
       } satisfies ActionData,
       { status: 400 },
     );
@@ -67,8 +65,7 @@ export default function SetPassword() {
   const { valid, displayName } = useLoaderData<{ valid: boolean; displayName: string | null }>();
   const actionData = useActionData<ActionData>();
   const errors = actionData?.errors ?? [];
-  const fieldErrors = (field: string) =>
-    errors.filter((error) => error.field === field).map((error) => error.message);
+  const fieldErrors = (field: string) => messagesFor(errors, field);
   return (
     <>
       <header className="bg-nhs-blue text-white">
