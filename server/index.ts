@@ -78,6 +78,20 @@ app.use((req, res, next) => {
   next();
 });
 
+// Cross-origin submissions are refused before they reach any route (header-only, cheap). Each
+// action also checks its CSRF token (app/modules/auth/csrf.server.ts).
+app.use((req, res, next) => {
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+  const ownOrigin = env.APP_ORIGIN ?? `${req.protocol}://${req.get("host") ?? ""}`;
+  const origin = req.get("origin");
+  const fetchSite = req.get("sec-fetch-site");
+  if ((origin && origin !== ownOrigin) || (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none")) {
+    res.status(403).type("text/plain").send("Forbidden: cross-origin request");
+    return;
+  }
+  next();
+});
+
 if (viteDevServer) {
   app.use(viteDevServer.middlewares);
 } else {
