@@ -31,7 +31,12 @@ export default function handleRequest(
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
       <NonceProvider value={nonce}>
-        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} nonce={nonce} />
+        <RemixServer
+          context={remixContext}
+          url={request.url}
+          abortDelay={ABORT_DELAY_MS}
+          nonce={nonce}
+        />
       </NonceProvider>,
       {
         nonce,
@@ -70,5 +75,8 @@ export const handleDataRequest: HandleDataRequestFunction = (response) => {
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
   // Log the error type and stack, never the request body (it can hold patient data).
-  getLogger().error({ err: error, requestId: requestId(request), path: new URL(request.url).pathname }, "unhandled error");
+  getLogger().error(
+    { err: error, requestId: requestId(request), path: new URL(request.url).pathname },
+    "unhandled error",
+  );
 }

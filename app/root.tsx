@@ -90,7 +90,10 @@ export default function App() {
   return <Outlet />;
 }
 
-export const access = { public: true, reason: "root data: optional session, CSRF token, toast" } satisfies RouteAccess;
+export const access = {
+  public: true,
+  reason: "root data: optional session, CSRF token, toast",
+} satisfies RouteAccess;
 
 export const meta: MetaFunction = ({ error }) => [
   { title: error ? errorTitle(errorStatus(error)) : "PKB Desk" },

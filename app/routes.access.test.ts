@@ -43,8 +43,16 @@ function concrete(routePath: string): string {
 
 type RouteModule = {
   access?: RouteAccess;
-  loader?: (args: { request: Request; params: Record<string, string>; context: object }) => Promise<unknown> | unknown;
-  action?: (args: { request: Request; params: Record<string, string>; context: object }) => Promise<unknown> | unknown;
+  loader?: (args: {
+    request: Request;
+    params: Record<string, string>;
+    context: object;
+  }) => Promise<unknown> | unknown;
+  action?: (args: {
+    request: Request;
+    params: Record<string, string>;
+    context: object;
+  }) => Promise<unknown> | unknown;
 };
 
 async function load(file: string): Promise<RouteModule> {
@@ -71,7 +79,11 @@ async function identity(role: Role): Promise<Identity> {
 }
 
 function isLoginRedirect(response: Response): boolean {
-  return response.status >= 300 && response.status < 400 && (response.headers.get("Location") ?? "").startsWith("/login");
+  return (
+    response.status >= 300 &&
+    response.status < 400 &&
+    (response.headers.get("Location") ?? "").startsWith("/login")
+  );
 }
 
 describe("every route declares its access", () => {
@@ -100,11 +112,15 @@ describe.each(protectedRoutes)("$path ($file)", ({ path: routePath, module }) =>
   if (module.loader && access.loader) {
     const permission = access.loader;
     it("loader sends signed-out people to sign in", async () => {
-      const response = await settle(async () => module.loader!({ request: get(url), params, context: {} }));
+      const response = await settle(async () =>
+        module.loader!({ request: get(url), params, context: {} }),
+      );
       expect(isLoginRedirect(response)).toBe(true);
     });
     it.each(Object.values(Role))(`loader: %s is allowed only with ${permission}`, async (role) => {
-      const response = await settle(async () => module.loader!({ request: get(url, await identity(role)), params, context: {} }));
+      const response = await settle(async () =>
+        module.loader!({ request: get(url, await identity(role)), params, context: {} }),
+      );
       if (hasPermission(role, permission)) {
         expect(response.status).not.toBe(403);
         expect(isLoginRedirect(response)).toBe(false);
@@ -117,21 +133,30 @@ describe.each(protectedRoutes)("$path ($file)", ({ path: routePath, module }) =>
   if (module.action && access.action) {
     const permission = access.action;
     it("action sends signed-out people to sign in", async () => {
-      const response = await settle(async () => module.action!({ request: post(url, {}), params, context: {} }));
+      const response = await settle(async () =>
+        module.action!({ request: post(url, {}), params, context: {} }),
+      );
       expect(isLoginRedirect(response)).toBe(true);
     });
-    it.each(Object.values(Role))(`action: %s is allowed only with ${permission}, and only with a CSRF token`, async (role) => {
-      // A fresh identity: some actions (sign out, end other sessions) end sessions.
-      const who = await signedInAs(role, ["Matrix team"]);
-      const withoutToken = await settle(async () => module.action!({ request: post(url, {}, who, { csrf: null }), params, context: {} }));
-      expect(withoutToken.status).toBe(403);
-      const withToken = await settle(async () => module.action!({ request: post(url, {}, who), params, context: {} }));
-      if (hasPermission(role, permission)) {
-        expect(withToken.status).not.toBe(403);
-        expect(isLoginRedirect(withToken) && routePath !== "/logout").toBe(false);
-      } else {
-        expect(withToken.status).toBe(403);
-      }
-    });
+    it.each(Object.values(Role))(
+      `action: %s is allowed only with ${permission}, and only with a CSRF token`,
+      async (role) => {
+        // A fresh identity: some actions (sign out, end other sessions) end sessions.
+        const who = await signedInAs(role, ["Matrix team"]);
+        const withoutToken = await settle(async () =>
+          module.action!({ request: post(url, {}, who, { csrf: null }), params, context: {} }),
+        );
+        expect(withoutToken.status).toBe(403);
+        const withToken = await settle(async () =>
+          module.action!({ request: post(url, {}, who), params, context: {} }),
+        );
+        if (hasPermission(role, permission)) {
+          expect(withToken.status).not.toBe(403);
+          expect(isLoginRedirect(withToken) && routePath !== "/logout").toBe(false);
+        } else {
+          expect(withToken.status).toBe(403);
+        }
+      },
+    );
   }
 });

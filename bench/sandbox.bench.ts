@@ -27,7 +27,12 @@ async function main(): Promise<void> {
   const heapBefore = process.memoryUsage().heapUsed;
   const rssBefore = process.memoryUsage().rss;
   const t0 = performance.now();
-  const population = generatePopulation({ seed: 42, patients: PATIENTS, appointments: APPOINTMENTS, anchor: Date.parse("2026-11-21T10:00:00Z") });
+  const population = generatePopulation({
+    seed: 42,
+    patients: PATIENTS,
+    appointments: APPOINTMENTS,
+    anchor: Date.parse("2026-11-21T10:00:00Z"),
+  });
   const generationMs = performance.now() - t0;
   global.gc?.();
   const heapAfter = process.memoryUsage().heapUsed;
@@ -35,16 +40,30 @@ async function main(): Promise<void> {
   console.log(
     `generated ${population.patients.length} patients, ${population.appointments.length} appointments, ${population.messages.length} messages in ${round(generationMs / 1000)} s; heap +${mb(heapAfter - heapBefore)} MB, rss +${mb(rssAfter - rssBefore)} MB`,
   );
-  const generated = { patients: population.patients.length, appointments: population.appointments.length, messages: population.messages.length };
+  const generated = {
+    patients: population.patients.length,
+    appointments: population.appointments.length,
+    messages: population.messages.length,
+  };
 
   // The server builds its own population (same size), then we time the API over loopback.
   const startT0 = performance.now();
-  const sandbox = await startSandbox({ port: 0, seed: 42, patients: PATIENTS, appointments: APPOINTMENTS, now: "2026-11-21T10:00:00Z", frozenClock: true });
+  const sandbox = await startSandbox({
+    port: 0,
+    seed: 42,
+    patients: PATIENTS,
+    appointments: APPOINTMENTS,
+    now: "2026-11-21T10:00:00Z",
+    frozenClock: true,
+  });
   const serverStartMs = performance.now() - startT0;
   try {
     const tokenRes = await fetch(`${sandbox.url}/api/oauth/token`, {
       method: "POST",
-      headers: { authorization: `Basic ${Buffer.from("pkb-desk-system:pkb-desk-system-secret").toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        authorization: `Basic ${Buffer.from("pkb-desk-system:pkb-desk-system-secret").toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: "grant_type=client_credentials",
     });
     const { access_token } = (await tokenRes.json()) as { access_token: string };
@@ -57,11 +76,21 @@ async function main(): Promise<void> {
     const identifiers = (from: number, count: number): { system: string; value: string }[] =>
       Array.from({ length: count }, (_, i) => {
         const p = patients[(from + i) % patients.length];
-        const systems = { nhs: "https://fhir.nhs.uk/Id/nhs-number", chi: "urn:oid:2.16.840.1.113883.2.1.3.2.4.16.53", hc: "urn:uuid:1479257a-ce8f-482a-89fa-429ac066c158" };
-        return { system: p ? systems[p.idKind] : systems.nhs, value: p?.nationalId ?? "9434765919" };
+        const systems = {
+          nhs: "https://fhir.nhs.uk/Id/nhs-number",
+          chi: "urn:oid:2.16.840.1.113883.2.1.3.2.4.16.53",
+          hc: "urn:uuid:1479257a-ce8f-482a-89fa-429ac066c158",
+        };
+        return {
+          system: p ? systems[p.idKind] : systems.nhs,
+          value: p?.nationalId ?? "9434765919",
+        };
       });
     const body = (ids: { system: string; value: string }[]): string =>
-      JSON.stringify({ resourceType: "Parameters", parameter: ids.map((valueIdentifier) => ({ name: "patientIdentifier", valueIdentifier })) });
+      JSON.stringify({
+        resourceType: "Parameters",
+        parameter: ids.map((valueIdentifier) => ({ name: "patientIdentifier", valueIdentifier })),
+      });
 
     const time = async (url: string, payload: string): Promise<{ ms: number; results: number }> => {
       const started = performance.now();
@@ -75,13 +104,19 @@ async function main(): Promise<void> {
     let tokensIssued = 0;
     for (let run = 0; run < RUNS; run++) {
       // A fresh 500 each time, as a campaign would send (tokens for registered/under-16/… are skipped).
-      const r = await time(`${sandbox.url}/fhir/Organization/$generate-invitation-tokens`, body(identifiers(run * 500, 500)));
+      const r = await time(
+        `${sandbox.url}/fhir/Organization/$generate-invitation-tokens`,
+        body(identifiers(run * 500, 500)),
+      );
       tokenTimes.push(r.ms);
       tokensIssued += r.results;
     }
     const statusTimes: number[] = [];
     for (let run = 0; run < RUNS; run++) {
-      const r = await time(`${sandbox.url}/fhir/Patient/$status-query`, body(identifiers(run * 5000, 5000)));
+      const r = await time(
+        `${sandbox.url}/fhir/Patient/$status-query`,
+        body(identifiers(run * 5000, 5000)),
+      );
       if (r.results !== 5000) throw new Error("status query lost results");
       statusTimes.push(r.ms);
     }

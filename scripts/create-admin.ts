@@ -14,16 +14,24 @@ const { values } = parseArgs({
   options: { email: { type: "string" }, name: { type: "string" }, origin: { type: "string" } },
 });
 if (!values.email || !values.name) {
-  console.error('usage: npm run create-admin -- --email someone@nhs.net --name "Full Name" [--origin https://pkbdesk.trust.nhs.uk]');
+  console.error(
+    'usage: npm run create-admin -- --email someone@nhs.net --name "Full Name" [--origin https://pkbdesk.trust.nhs.uk]',
+  );
   process.exit(2);
 }
 try {
   const env = getEnv();
   const database = await getDatabase();
-  const userId = await upsertStaffAccount(database.prisma, { email: values.email, displayName: values.name, role: "ADMIN" });
+  const userId = await upsertStaffAccount(database.prisma, {
+    email: values.email,
+    displayName: values.name,
+    role: "ADMIN",
+  });
   const token = await issueSetupLink(userId, { actor: SYSTEM_ACTOR, clientAddress: null });
   const origin = values.origin ?? env.APP_ORIGIN ?? `http://localhost:${env.PORT}`;
-  console.log(`Administrator ${values.email} is ready.\nSet-password link (works once, for 72 hours; shown only now):\n  ${origin}/set-password/${token}`);
+  console.log(
+    `Administrator ${values.email} is ready.\nSet-password link (works once, for 72 hours; shown only now):\n  ${origin}/set-password/${token}`,
+  );
   await closeDatabase();
 } catch (error) {
   if (error instanceof ConfigError) {

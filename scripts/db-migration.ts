@@ -16,13 +16,19 @@ const schema = path.resolve("prisma/schema.prisma");
 const snapshot = path.resolve("prisma/schema.migrated.prisma");
 const tool = path.resolve("tools/prisma-migrate/diff.mjs");
 if (!existsSync(path.resolve("tools/prisma-migrate/node_modules/prisma"))) {
-  console.error("The offline migration tool is not installed: run npm ci (it installs tools/prisma-migrate).");
+  console.error(
+    "The offline migration tool is not installed: run npm ci (it installs tools/prisma-migrate).",
+  );
   process.exit(1);
 }
-const sql = execFileSync(process.execPath, [tool, existsSync(snapshot) ? snapshot : "--empty", schema], {
-  encoding: "utf8",
-  maxBuffer: 64 * 1024 * 1024,
-});
+const sql = execFileSync(
+  process.execPath,
+  [tool, existsSync(snapshot) ? snapshot : "--empty", schema],
+  {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  },
+);
 if (sql.includes("This is an empty migration")) {
   console.log("schema.prisma has no changes since the last migration: nothing written.");
   process.exit(0);
@@ -32,4 +38,6 @@ const dir = path.resolve("prisma/migrations", `${stamp}_${name}`);
 mkdirSync(dir, { recursive: true });
 writeFileSync(path.join(dir, "migration.sql"), sql);
 copyFileSync(schema, snapshot);
-console.log(`Wrote ${path.relative(process.cwd(), dir)}/migration.sql — read it, add anything Prisma cannot express (triggers), then commit it with the schema.`);
+console.log(
+  `Wrote ${path.relative(process.cwd(), dir)}/migration.sql — read it, add anything Prisma cannot express (triggers), then commit it with the schema.`,
+);

@@ -40,15 +40,32 @@ async function loadDemoState(): Promise<DemoState> {
 
 const DEMO_STAFF: Array<{ email: string; displayName: string; role: Role; teamNames: string[] }> = [
   { email: "admin@demo.pkbdesk.test", displayName: "Alex Admin", role: "ADMIN", teamNames: [] },
-  { email: "campaigns@demo.pkbdesk.test", displayName: "Casey Campaigns", role: "CAMPAIGN_MANAGER", teamNames: [] },
-  { email: "lead@demo.pkbdesk.test", displayName: "Lee Lead", role: "TEAM_LEAD", teamNames: ["Cardiology appointments", "Dermatology appointments"] },
-  { email: "handler@demo.pkbdesk.test", displayName: "Harper Handler", role: "REQUEST_HANDLER", teamNames: ["Cardiology appointments"] },
+  {
+    email: "campaigns@demo.pkbdesk.test",
+    displayName: "Casey Campaigns",
+    role: "CAMPAIGN_MANAGER",
+    teamNames: [],
+  },
+  {
+    email: "lead@demo.pkbdesk.test",
+    displayName: "Lee Lead",
+    role: "TEAM_LEAD",
+    teamNames: ["Cardiology appointments", "Dermatology appointments"],
+  },
+  {
+    email: "handler@demo.pkbdesk.test",
+    displayName: "Harper Handler",
+    role: "REQUEST_HANDLER",
+    teamNames: ["Cardiology appointments"],
+  },
   { email: "viewer@demo.pkbdesk.test", displayName: "Vic Viewer", role: "VIEWER", teamNames: [] },
 ];
 
 async function main() {
   console.log("Building PKB Desk…");
-  const build = spawnSync("npx", ["remix", "vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
+  const build = spawnSync("npx", ["remix", "vite:build"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   if (build.status !== 0) throw new Error("the build failed");
 
   const state = await loadDemoState();
@@ -120,6 +137,8 @@ async function waitForReady(url: string) {
 }
 
 main().catch((error: unknown) => {
-  console.error(`The demo could not start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `The demo could not start: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

@@ -23,15 +23,22 @@ async function reachable(): Promise<boolean> {
 
 if (!(await reachable())) {
   console.log("PostgreSQL is not answering; trying to start the local cluster…");
-  const versions = spawnSync("ls", ["/etc/postgresql"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+  const versions = spawnSync("ls", ["/etc/postgresql"], { encoding: "utf8" })
+    .stdout.trim()
+    .split("\n")
+    .filter(Boolean);
   for (const version of versions) {
-    spawnSync("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "start"], { stdio: "inherit" });
+    spawnSync("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "start"], {
+      stdio: "inherit",
+    });
   }
   for (let attempt = 0; attempt < 30 && !(await reachable()); attempt += 1) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   if (!(await reachable())) {
-    console.error(`Cannot reach PostgreSQL at ${url}. Set TEST_DATABASE_URL to a server where the user may CREATE DATABASE.`);
+    console.error(
+      `Cannot reach PostgreSQL at ${url}. Set TEST_DATABASE_URL to a server where the user may CREATE DATABASE.`,
+    );
     process.exit(1);
   }
 }

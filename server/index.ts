@@ -58,7 +58,9 @@ app.use((req, res, next) => {
   req.headers["x-pkbdesk-client-address"] = req.ip ?? req.socket.remoteAddress ?? "unknown";
   res.locals.cspNonce = randomBytes(16).toString("base64");
   res.setHeader("X-Request-Id", id);
-  for (const [name, value] of Object.entries(securityHeaders(res.locals.cspNonce as string, { dev }))) {
+  for (const [name, value] of Object.entries(
+    securityHeaders(res.locals.cspNonce as string, { dev }),
+  )) {
     res.setHeader(name, value);
   }
   const started = process.hrtime.bigint();
@@ -85,7 +87,10 @@ app.use((req, res, next) => {
   const ownOrigin = env.APP_ORIGIN ?? `${req.protocol}://${req.get("host") ?? ""}`;
   const origin = req.get("origin");
   const fetchSite = req.get("sec-fetch-site");
-  if ((origin && origin !== ownOrigin) || (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none")) {
+  if (
+    (origin && origin !== ownOrigin) ||
+    (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none")
+  ) {
     res.status(403).type("text/plain").send("Forbidden: cross-origin request");
     return;
   }

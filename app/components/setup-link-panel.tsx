@@ -6,8 +6,8 @@ export function SetupLinkPanel({ url, displayName }: { url: string; displayName:
     <Panel className="border-l-8 border-nhs-green">
       <h2 className="text-xl font-bold">Set-password link for {displayName}</h2>
       <p className="mt-2">
-        Give this link to {displayName} by a channel your trust trusts (for example in person or
-        by NHSmail). It works once, for 72 hours. <strong>It will not be shown again.</strong>
+        Give this link to {displayName} by a channel your trust trusts (for example in person or by
+        NHSmail). It works once, for 72 hours. <strong>It will not be shown again.</strong>
       </p>
       <label htmlFor="setup-link" className="mt-4 block font-bold">
         Link

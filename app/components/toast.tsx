@@ -1,7 +1,11 @@
 import { useEffect, useState } from "react";
 
 /** Confirmation after a mutation: announced politely to screen readers, dismissible. */
-export function ToastMessage({ toast }: { toast: { kind: "success" | "error"; message: string } | null }) {
+export function ToastMessage({
+  toast,
+}: {
+  toast: { kind: "success" | "error"; message: string } | null;
+}) {
   const [visible, setVisible] = useState(Boolean(toast));
   useEffect(() => setVisible(Boolean(toast)), [toast]);
   return (

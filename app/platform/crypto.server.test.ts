@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { decryptSecret, DecryptionError, encryptSecret, needsRotation, parseKeyRing } from "./crypto.server.ts";
+import {
+  decryptSecret,
+  DecryptionError,
+  encryptSecret,
+  needsRotation,
+  parseKeyRing,
+} from "./crypto.server.ts";
 
 const key = () => randomBytes(32).toString("base64");
 
@@ -31,7 +37,9 @@ describe("secrets at rest", () => {
     expect(decryptSecret(after, sealed, "row-1")).toBe("secret");
     expect(needsRotation(after, sealed)).toBe(true);
     expect(needsRotation(after, encryptSecret(after, "secret", "row-1"))).toBe(false);
-    expect(() => decryptSecret(parseKeyRing(`new:${key()}`), sealed, "row-1")).toThrow(/unknown key id old/);
+    expect(() => decryptSecret(parseKeyRing(`new:${key()}`), sealed, "row-1")).toThrow(
+      /unknown key id old/,
+    );
   });
 
   it("rejects malformed key configuration with a message naming the problem", () => {

@@ -21,14 +21,19 @@ export class DecryptionError extends Error {
 export function parseKeyRing(spec: string): KeyRing {
   const keys = new Map<string, Buffer>();
   let currentKeyId: string | undefined;
-  for (const part of spec.split(",").map((item) => item.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean)) {
     const separator = part.indexOf(":");
     const keyId = part.slice(0, separator);
     if (separator < 1 || !/^[A-Za-z0-9_-]{1,32}$/.test(keyId)) {
       throw new Error("ENCRYPTION_KEYS: each entry must look like keyId:base64key");
     }
     const key = Buffer.from(part.slice(separator + 1), "base64");
-    if (key.length !== 32) throw new Error(`ENCRYPTION_KEYS: key ${keyId} must be 32 bytes (base64)`);
+    if (key.length !== 32) {
+      throw new Error(`ENCRYPTION_KEYS: key ${keyId} must be 32 bytes (base64)`);
+    }
     if (keys.has(keyId)) throw new Error(`ENCRYPTION_KEYS: key id ${keyId} appears twice`);
     keys.set(keyId, key);
     currentKeyId ??= keyId;
@@ -64,7 +69,9 @@ export function decryptSecret(ring: KeyRing, sealed: string, rowId: string): str
       decipher.final(),
     ]).toString("utf8");
   } catch {
-    throw new DecryptionError("the secret does not decrypt for this row (tampered, moved, or wrong key)");
+    throw new DecryptionError(
+      "the secret does not decrypt for this row (tampered, moved, or wrong key)",
+    );
   }
 }
 

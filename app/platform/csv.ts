@@ -10,9 +10,17 @@ export function neutraliseFormula(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
 }
 
-export function toCsv(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
+export function toCsv(
+  header: string[],
+  rows: Array<Array<string | number | null | undefined>>,
+): string {
   return stringify(
-    [header, ...rows.map((row) => row.map((cell) => (cell == null ? "" : neutraliseFormula(String(cell)))))],
+    [
+      header,
+      ...rows.map((row) =>
+        row.map((cell) => (cell == null ? "" : neutraliseFormula(String(cell)))),
+      ),
+    ],
     { record_delimiter: "\r\n" },
   );
 }

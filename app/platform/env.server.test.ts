@@ -4,15 +4,19 @@ import { ConfigError, parseEnv } from "./env.server.ts";
 describe("configuration", () => {
   it("stops production start-up naming each missing secret", () => {
     expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(ConfigError);
-    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/SESSION_SECRET and ENCRYPTION_KEYS/);
-    expect(() =>
-      parseEnv({ NODE_ENV: "production", SESSION_SECRET: "s".repeat(40) }),
-    ).toThrow(/ENCRYPTION_KEYS/);
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(
+      /SESSION_SECRET and ENCRYPTION_KEYS/,
+    );
+    expect(() => parseEnv({ NODE_ENV: "production", SESSION_SECRET: "s".repeat(40) })).toThrow(
+      /ENCRYPTION_KEYS/,
+    );
   });
 
   it("names the variable and the reason for a malformed value", () => {
     expect(() => parseEnv({ PORT: "eighty" })).toThrow(/PORT/);
-    expect(() => parseEnv({ SESSION_SECRET: "short" })).toThrow(/SESSION_SECRET must be at least 32 characters/);
+    expect(() => parseEnv({ SESSION_SECRET: "short" })).toThrow(
+      /SESSION_SECRET must be at least 32 characters/,
+    );
   });
 
   it("runs development on safe defaults and marks https origins for secure cookies", () => {

@@ -17,7 +17,9 @@ describe("migrator", () => {
         checksum: string;
         applied_steps_count: number;
         finished_at: Date | null;
-      }>(`SELECT migration_name, checksum, applied_steps_count, finished_at FROM "_prisma_migrations" ORDER BY migration_name`);
+      }>(
+        `SELECT migration_name, checksum, applied_steps_count, finished_at FROM "_prisma_migrations" ORDER BY migration_name`,
+      );
       expect(rows.map((row) => row.migration_name)).toEqual(files.map((file) => file.name));
       for (const [index, row] of rows.entries()) {
         expect(row.checksum).toBe(files[index]!.checksum);

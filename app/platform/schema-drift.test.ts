@@ -42,7 +42,11 @@ describe("schema.prisma and prisma/migrations", () => {
   it("describe the same database (drift check)", { timeout: 120_000 }, async () => {
     const expectedSql = execFileSync(
       process.execPath,
-      [path.resolve("tools/prisma-migrate/diff.mjs"), "--empty", path.resolve("prisma/schema.prisma")],
+      [
+        path.resolve("tools/prisma-migrate/diff.mjs"),
+        "--empty",
+        path.resolve("prisma/schema.prisma"),
+      ],
       { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
     );
     // Both on the same engine, so only the schema can differ.
@@ -51,7 +55,9 @@ describe("schema.prisma and prisma/migrations", () => {
     try {
       await fromSchema.exec(expectedSql);
       await migrate(pgliteRunner(fromMigrations));
-      expect(await catalogue(pgliteRunner(fromMigrations))).toEqual(await catalogue(pgliteRunner(fromSchema)));
+      expect(await catalogue(pgliteRunner(fromMigrations))).toEqual(
+        await catalogue(pgliteRunner(fromSchema)),
+      );
     } finally {
       await fromSchema.close();
       await fromMigrations.close();
@@ -63,6 +69,8 @@ describe("schema.prisma and prisma/migrations", () => {
       readFile("prisma/schema.prisma", "utf8"),
       readFile("prisma/schema.migrated.prisma", "utf8"),
     ]);
-    expect(snapshot, "run npm run db:migration -- <name> after changing schema.prisma").toBe(schema);
+    expect(snapshot, "run npm run db:migration -- <name> after changing schema.prisma").toBe(
+      schema,
+    );
   });
 });

@@ -38,7 +38,19 @@ export async function loader({ request }: LoaderFunctionArgs) {
       details: { rows: rows.length },
     }),
   );
-  const csv = toCsv(["id", "occurred_at_utc", "actor", "action", "entity_type", "entity_id", "client_address", "details"], rows);
+  const csv = toCsv(
+    [
+      "id",
+      "occurred_at_utc",
+      "actor",
+      "action",
+      "entity_type",
+      "entity_id",
+      "client_address",
+      "details",
+    ],
+    rows,
+  );
   return new Response(csv, {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",

@@ -19,7 +19,13 @@ export async function action({ request }: ActionFunctionArgs) {
   await endSession(session.id, "logout");
   const db = await prisma();
   await db.$transaction((tx) =>
-    recordAudit(tx, { actor, clientAddress, action: "auth.logout", entityType: "user", entityId: actor.id }),
+    recordAudit(tx, {
+      actor,
+      clientAddress,
+      action: "auth.logout",
+      entityType: "user",
+      entityId: actor.id,
+    }),
   );
   return redirect("/login", { headers: { "Set-Cookie": await clearSessionCookie() } });
 }

@@ -1,7 +1,10 @@
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { platformStatus } from "~/platform/lifecycle.server.ts";
 
-export const access = { public: true, reason: "readiness probe for the load balancer" } satisfies RouteAccess;
+export const access = {
+  public: true,
+  reason: "readiness probe for the load balancer",
+} satisfies RouteAccess;
 
 /** Readiness: database reachable, migrations applied, workers running. Booleans only. */
 export async function loader() {

@@ -3,7 +3,13 @@ import type { SandboxClock } from "./clock.ts";
 import type { RegisteredClient } from "./config.ts";
 import type { FaultInjector } from "./faults.ts";
 import { bearerToken, header, type RequestContext } from "./http/context.ts";
-import { fhirError, restError, type PkbResponseCode, type Reply, type ReplyError } from "./http/reply.ts";
+import {
+  fhirError,
+  restError,
+  type PkbResponseCode,
+  type Reply,
+  type ReplyError,
+} from "./http/reply.ts";
 import type { AccessGrant, Authentication, OAuthStore } from "./oauth/store.ts";
 import type { SandboxState } from "./state.ts";
 
@@ -34,7 +40,9 @@ export function authorisedOrganisations(app: SandboxApp, clientId: string): Set<
   const orgs = new Set<number>();
   if (!client || client.kind === "user") return orgs;
   for (const org of app.state.population.organisations) {
-    if (client.organisations.includes("*") || client.organisations.includes(org.publicId)) orgs.add(org.index);
+    if (client.organisations.includes("*") || client.organisations.includes(org.publicId)) {
+      orgs.add(org.index);
+    }
   }
   return orgs;
 }
@@ -43,10 +51,26 @@ type AuthFailure = Exclude<Authentication, { ok: true }>["reason"];
 
 const FAILURE_CODES: Record<AuthFailure, { issue: string; pkb: PkbResponseCode; text: string }> = {
   missing: { issue: "login", pkb: "BAD_AUTHENTICATION", text: "No access token was supplied." },
-  unknown: { issue: "login", pkb: "BAD_AUTHENTICATION", text: "The access token is not valid for this endpoint." },
-  expired: { issue: "expired", pkb: "ACC_TOKEN_EXPIRED", text: "The access token has expired; use the refresh token." },
-  "session-invalid": { issue: "login", pkb: "API_SESSION_INVALID", text: "The API session has been invalidated." },
-  "session-expired": { issue: "expired", pkb: "API_SESSION_EXPIRED", text: "The API session has expired." },
+  unknown: {
+    issue: "login",
+    pkb: "BAD_AUTHENTICATION",
+    text: "The access token is not valid for this endpoint.",
+  },
+  expired: {
+    issue: "expired",
+    pkb: "ACC_TOKEN_EXPIRED",
+    text: "The access token has expired; use the refresh token.",
+  },
+  "session-invalid": {
+    issue: "login",
+    pkb: "API_SESSION_INVALID",
+    text: "The API session has been invalidated.",
+  },
+  "session-expired": {
+    issue: "expired",
+    pkb: "API_SESSION_EXPIRED",
+    text: "The API session has expired.",
+  },
 };
 
 const WWW_AUTHENTICATE = { "www-authenticate": 'Bearer error="invalid_token"' };
@@ -62,16 +86,28 @@ export function restAuthFailure(reason: AuthFailure): ReplyError {
 }
 
 /** Facade operations: a system client's token plus an authorised X-Org-Public-Id. */
-export function requireFacadeSystemCaller(app: SandboxApp, ctx: RequestContext): { clientId: string; orgIndex: number } {
+export function requireFacadeSystemCaller(
+  app: SandboxApp,
+  ctx: RequestContext,
+): { clientId: string; orgIndex: number } {
   const auth = app.oauth.authenticate("pkb", bearerToken(ctx.req), app.clock.now());
   if (!auth.ok) throw fhirAuthFailure(auth.reason);
   ctx.log.clientId = auth.grant.clientId;
   if (auth.grant.kind !== "system") {
-    throw fhirError(403, "forbidden", "This operation is only available to system users.", "USER_TYPE_NOT_PERM");
+    throw fhirError(
+      403,
+      "forbidden",
+      "This operation is only available to system users.",
+      "USER_TYPE_NOT_PERM",
+    );
   }
   const orgHeader = header(ctx.req, "x-org-public-id")?.trim();
-  if (!orgHeader) throw fhirError(400, "required", "The X-Org-Public-Id header is required for system users.");
-  const org = app.state.population.organisations.find((o) => o.publicId === orgHeader.toLowerCase());
+  if (!orgHeader) {
+    throw fhirError(400, "required", "The X-Org-Public-Id header is required for system users.");
+  }
+  const org = app.state.population.organisations.find(
+    (o) => o.publicId === orgHeader.toLowerCase(),
+  );
   if (!org || !authorisedOrganisations(app, auth.grant.clientId).has(org.index)) {
     throw fhirError(403, "forbidden", "The organisation has not authorised this client.");
   }
@@ -107,9 +143,15 @@ export function requireRestCaller(
   }
 }
 
-export function requireAggregatedCaller(app: SandboxApp, ctx: RequestContext): { clientId: string; orgIndexes: Set<number> } {
+export function requireAggregatedCaller(
+  app: SandboxApp,
+  ctx: RequestContext,
+): { clientId: string; orgIndexes: Set<number> } {
   const auth = app.oauth.authenticate("aggregated", bearerToken(ctx.req), app.clock.now());
   if (!auth.ok) throw fhirAuthFailure(auth.reason);
   ctx.log.clientId = auth.grant.clientId;
-  return { clientId: auth.grant.clientId, orgIndexes: authorisedOrganisations(app, auth.grant.clientId) };
+  return {
+    clientId: auth.grant.clientId,
+    orgIndexes: authorisedOrganisations(app, auth.grant.clientId),
+  };
 }

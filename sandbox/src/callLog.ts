@@ -38,7 +38,9 @@ export class CallLog {
     counter.calls += 1;
     const status = String(call.status);
     counter.byStatus[status] = (counter.byStatus[status] ?? 0) + 1;
-    if (call.identifiers !== undefined) counter.maxIdentifiers = Math.max(counter.maxIdentifiers, call.identifiers);
+    if (call.identifiers !== undefined) {
+      counter.maxIdentifiers = Math.max(counter.maxIdentifiers, call.identifiers);
+    }
     if (call.fault) counter.faults += 1;
     this.recent.push(call);
     if (this.recent.length > RECENT_LIMIT) this.recent.splice(0, this.recent.length - RECENT_LIMIT);
@@ -69,7 +71,9 @@ export class CallLog {
     return {
       endpoints: Object.fromEntries(this.counters),
       tokens: { identifiers: this.tokensIssued.size, pairs, issuedMoreThanOnce },
-      ...(options.includeIdentifiers ? { tokensIssuedPerIdentifier: Object.fromEntries(this.tokensIssued) } : {}),
+      ...(options.includeIdentifiers
+        ? { tokensIssuedPerIdentifier: Object.fromEntries(this.tokensIssued) }
+        : {}),
       recent: this.recent.slice(-100),
     };
   }

@@ -70,32 +70,50 @@ function main(): void {
     ...(values.now ? { now: values.now } : {}),
     ...(values.latency ? { latencyMs: int("latency", values.latency) } : {}),
     ...(values["admin-key"] ? { adminKey: values["admin-key"] } : {}),
-    ...(values["token-lifetime"] ? { accessTokenLifetimeSeconds: int("token-lifetime", values["token-lifetime"]) } : {}),
-    ...(values["session-lifetime"] ? { sessionLifetimeSeconds: int("session-lifetime", values["session-lifetime"]) } : {}),
+    ...(values["token-lifetime"]
+      ? { accessTokenLifetimeSeconds: int("token-lifetime", values["token-lifetime"]) }
+      : {}),
+    ...(values["session-lifetime"]
+      ? { sessionLifetimeSeconds: int("session-lifetime", values["session-lifetime"]) }
+      : {}),
     ...(values["public-base-url"] ? { publicBaseUrl: values["public-base-url"] } : {}),
     ...(values["redirect-uri"] ? { extraRedirectUris: values["redirect-uri"] } : {}),
     ...(values["strict-identifiers"] ? { strictIdentifiers: true } : {}),
     faults,
   };
   if (values["clients-file"]) {
-    options.clients = clientsFileSchema.parse(JSON.parse(readFileSync(values["clients-file"], "utf8"))).clients;
+    options.clients = clientsFileSchema.parse(
+      JSON.parse(readFileSync(values["clients-file"], "utf8")),
+    ).clients;
   }
   const started = Date.now();
   startSandbox(options).then(
     (sandbox) => {
       const s = sandbox.summary();
-      console.log(`PKB sandbox listening on ${sandbox.url}  (population built in ${Date.now() - started} ms)`);
-      console.log(`  seed ${s.seed}: ${s.counts.patients} patients, ${s.counts.appointments} appointments, ${s.counts.messages} messages, ${s.counts.documents} documents`);
-      console.log(`  demo clinician login: ${sandbox.demoLogin.username} / ${sandbox.demoLogin.password}`);
+      console.log(
+        `PKB sandbox listening on ${sandbox.url}  (population built in ${Date.now() - started} ms)`,
+      );
+      console.log(
+        `  seed ${s.seed}: ${s.counts.patients} patients, ${s.counts.appointments} appointments, ${s.counts.messages} messages, ${s.counts.documents} documents`,
+      );
+      console.log(
+        `  demo clinician login: ${sandbox.demoLogin.username} / ${sandbox.demoLogin.password}`,
+      );
       console.log("  organisations (the first is the trust):");
-      for (const org of sandbox.organisations) console.log(`    ${org.publicId}  ${org.odsCode}  ${org.name}`);
+      for (const org of sandbox.organisations) {
+        console.log(`    ${org.publicId}  ${org.odsCode}  ${org.name}`);
+      }
       console.log("  clients:");
       for (const c of sandbox.clients) {
         const extra = c.kind === "user" ? `  redirect ${c.redirectUris.join(" ")}` : "";
         console.log(`    ${c.kind.padEnd(10)} ${c.id} / ${c.secret}${extra}`);
       }
-      console.log(`  endpoints: ${sandbox.url}/apiAuthorize.action  ${sandbox.url}/fhir  ${sandbox.url}/json  ${sandbox.url}/aggregated/fhir  ${sandbox.url}/join`);
-      console.log(`  controls: ${sandbox.url}/_sandbox  (header X-Sandbox-Admin-Key: ${sandbox.adminKey})`);
+      console.log(
+        `  endpoints: ${sandbox.url}/apiAuthorize.action  ${sandbox.url}/fhir  ${sandbox.url}/json  ${sandbox.url}/aggregated/fhir  ${sandbox.url}/join`,
+      );
+      console.log(
+        `  controls: ${sandbox.url}/_sandbox  (header X-Sandbox-Admin-Key: ${sandbox.adminKey})`,
+      );
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) return;

@@ -45,10 +45,19 @@ export const DEFAULT_CLIENTS: SandboxClient[] = [
     secret: "pkb-desk-sandbox-secret",
     name: "PKB Desk",
     owner: "Riverside University Hospitals NHS Foundation Trust",
-    redirectUris: ["http://localhost:3000/pkb/oauth/callback", "http://127.0.0.1:3000/pkb/oauth/callback"],
+    redirectUris: [
+      "http://localhost:3000/pkb/oauth/callback",
+      "http://127.0.0.1:3000/pkb/oauth/callback",
+    ],
     scopes: ["CLINICIAN", "TEAMCOORD"],
   },
-  { kind: "system", id: "pkb-desk-system", secret: "pkb-desk-system-secret", name: "PKB Desk (system)", organisations: ["*"] },
+  {
+    kind: "system",
+    id: "pkb-desk-system",
+    secret: "pkb-desk-system-secret",
+    name: "PKB Desk (system)",
+    organisations: ["*"],
+  },
   {
     kind: "aggregated",
     id: "pkb-desk-aggregated",

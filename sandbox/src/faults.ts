@@ -66,11 +66,15 @@ export class FaultInjector {
    */
   private rulesFor(endpoint: string): FaultSpec[] {
     const surface = endpoint.split(".")[0] ?? endpoint;
-    return [this.table[endpoint], this.table[surface], this.table["*"]].filter((r): r is FaultSpec => r !== undefined);
+    return [this.table[endpoint], this.table[surface], this.table["*"]].filter(
+      (r): r is FaultSpec => r !== undefined,
+    );
   }
 
   latencyFor(endpoint: string): number {
-    const rule = this.rulesFor(endpoint).find((r) => r.latencyMs !== undefined || r.jitterMs !== undefined);
+    const rule = this.rulesFor(endpoint).find(
+      (r) => r.latencyMs !== undefined || r.jitterMs !== undefined,
+    );
     if (!rule) return 0;
     const base = rule.latencyMs ?? 0;
     const jitter = rule.jitterMs ?? 0;
@@ -95,7 +99,10 @@ export class FaultInjector {
   }
 
   poisonIdentifiers(endpoint: string): ReadonlySet<string> {
-    return new Set(this.rulesFor(endpoint).find((r) => r.poisonIdentifiers !== undefined)?.poisonIdentifiers ?? []);
+    return new Set(
+      this.rulesFor(endpoint).find((r) => r.poisonIdentifiers !== undefined)?.poisonIdentifiers ??
+        [],
+    );
   }
 
   private roll(rule: FaultSpec, now: number): FaultDecision {
@@ -110,7 +117,9 @@ export class FaultInjector {
     for (const status of [429, 500, 502, 503] as const) {
       threshold += rule[`rate${status}`] ?? 0;
       if (draw < threshold) {
-        return status === 429 || status === 503 ? { kind: "error", status, retryAfter: retryAfter() } : { kind: "error", status };
+        return status === 429 || status === 503
+          ? { kind: "error", status, retryAfter: retryAfter() }
+          : { kind: "error", status };
       }
     }
     threshold += rule.hangRate ?? 0;

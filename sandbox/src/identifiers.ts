@@ -34,11 +34,12 @@ export const REST_ID_TYPE: Record<NationalIdKind, string> = {
   hc: "H_AND_C_NUMBER",
 };
 
-export const REST_ID_DESCRIPTION: Record<NationalIdKind, { name: string; countryCodes: string[] }> = {
-  nhs: { name: "NHS number", countryCodes: ["GB-ENG", "GB-WLS"] },
-  chi: { name: "CHI number", countryCodes: ["GB-SCT"] },
-  hc: { name: "Health and Care number", countryCodes: ["GB-NIR"] },
-};
+export const REST_ID_DESCRIPTION: Record<NationalIdKind, { name: string; countryCodes: string[] }> =
+  {
+    nhs: { name: "NHS number", countryCodes: ["GB-ENG", "GB-WLS"] },
+    chi: { name: "CHI number", countryCodes: ["GB-SCT"] },
+    hc: { name: "Health and Care number", countryCodes: ["GB-NIR"] },
+  };
 
 export function kindForRestType(type: string): NationalIdKind | undefined {
   for (const kind of NATIONAL_ID_KINDS) if (REST_ID_TYPE[kind] === type) return kind;

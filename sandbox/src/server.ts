@@ -4,13 +4,27 @@ import { aggregatedRoutes } from "./aggregated/routes.ts";
 import type { Route, SandboxApp } from "./app.ts";
 import { CallLog } from "./callLog.ts";
 import { createClock, type SandboxClock } from "./clock.ts";
-import { DEFAULT_ADMIN_KEY, DEFAULT_CLIENTS, parseClients, type RegisteredClient, type SandboxClient } from "./config.ts";
+import {
+  DEFAULT_ADMIN_KEY,
+  DEFAULT_CLIENTS,
+  parseClients,
+  type RegisteredClient,
+  type SandboxClient,
+} from "./config.ts";
 import { controlRoutes } from "./controls/routes.ts";
 import { facadeRoutes } from "./facade/routes.ts";
 import { FaultInjector, type FaultDecision, type FaultTable } from "./faults.ts";
 import { hl7Routes } from "./hl7/routes.ts";
 import { readRequestBody, type RequestContext } from "./http/context.ts";
-import { fhir, json, operationOutcome, ReplyError, restError, text, type Reply } from "./http/reply.ts";
+import {
+  fhir,
+  json,
+  operationOutcome,
+  ReplyError,
+  restError,
+  text,
+  type Reply,
+} from "./http/reply.ts";
 import { joinRoutes } from "./join/routes.ts";
 import { oauthRoutes } from "./oauth/routes.ts";
 import { OAuthStore } from "./oauth/store.ts";
@@ -78,26 +92,54 @@ function surfaceOf(pathname: string): string {
 
 /** The reply an injected error gets, in the dialect of the surface it hits. */
 function faultReply(endpoint: string, decision: Extract<FaultDecision, { kind: "error" }>): Reply {
-  const headers: Record<string, string> = decision.retryAfter ? { "retry-after": decision.retryAfter } : {};
+  const headers: Record<string, string> = decision.retryAfter
+    ? { "retry-after": decision.retryAfter }
+    : {};
   const surface = endpoint.split(".")[0];
   const message =
-    decision.status === 429 ? "Too many requests" : decision.status === 503 ? "Service unavailable" : decision.status === 502 ? "Bad gateway" : "Internal server error";
+    decision.status === 429
+      ? "Too many requests"
+      : decision.status === 503
+        ? "Service unavailable"
+        : decision.status === 502
+          ? "Bad gateway"
+          : "Internal server error";
   switch (surface) {
     case "facade":
     case "aggregated":
       return fhir(
         decision.status,
-        operationOutcome(decision.status === 429 ? "throttled" : decision.status === 500 ? "exception" : "transient", message),
+        operationOutcome(
+          decision.status === 429
+            ? "throttled"
+            : decision.status === 500
+              ? "exception"
+              : "transient",
+          message,
+        ),
         headers,
       );
     case "rest":
       return restError(decision.status, "SERVICE_ERROR", message, message, headers).reply;
     case "hl7":
-      return { ...text(decision.status, message), headers: { ...text(decision.status, message).headers, ...headers } };
+      return {
+        ...text(decision.status, message),
+        headers: { ...text(decision.status, message).headers, ...headers },
+      };
     case "join":
-      return { ...messagePage(message, ["Please try again in a few minutes."], decision.status), status: decision.status };
+      return {
+        ...messagePage(message, ["Please try again in a few minutes."], decision.status),
+        status: decision.status,
+      };
     default:
-      return json(decision.status, { error: decision.status === 429 ? "slow_down" : "temporarily_unavailable", error_description: message }, headers);
+      return json(
+        decision.status,
+        {
+          error: decision.status === 429 ? "slow_down" : "temporarily_unavailable",
+          error_description: message,
+        },
+        headers,
+      );
   }
 }
 
@@ -114,7 +156,12 @@ function notFound(pathname: string): Reply {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const start = options.now === undefined ? Date.now() : typeof options.now === "number" ? options.now : Date.parse(options.now);
+  const start =
+    options.now === undefined
+      ? Date.now()
+      : typeof options.now === "number"
+        ? options.now
+        : Date.parse(options.now);
   if (Number.isNaN(start)) throw new Error(`invalid 'now': ${String(options.now)}`);
   const clock = createClock({ start, frozen: options.frozenClock ?? false });
   const seed = options.seed ?? 42;
@@ -131,7 +178,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     }
   }
   const faults = new FaultInjector(
-    { ...(options.latencyMs ? { "*": { latencyMs: options.latencyMs } } : {}), ...(options.faults ?? {}) },
+    {
+      ...(options.latencyMs ? { "*": { latencyMs: options.latencyMs } } : {}),
+      ...(options.faults ?? {}),
+    },
     seed,
   );
   const app: SandboxApp = {
@@ -179,9 +229,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       method,
       endpoint,
       params: route ? (route.pattern.exec(pathname)?.slice(1) ?? []) : [],
-      baseUrl: options.publicBaseUrl?.replace(/\/$/, "") ?? `http://${req.headers.host ?? "127.0.0.1"}`,
+      baseUrl:
+        options.publicBaseUrl?.replace(/\/$/, "") ?? `http://${req.headers.host ?? "127.0.0.1"}`,
       log: {},
-      poisonIdentifiers: route && route.faultable !== false ? app.faults.poisonIdentifiers(endpoint) : new Set(),
+      poisonIdentifiers:
+        route && route.faultable !== false ? app.faults.poisonIdentifiers(endpoint) : new Set(),
       readBody: () => readRequestBody(req),
     };
     let reply: Reply;
@@ -196,13 +248,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       // Never answer; the socket is closed when the client gives up or the sandbox stops.
       hanging.add(req.socket);
       req.socket.once("close", () => hanging.delete(req.socket));
-      app.calls.record({ at: new Date(clock.now()).toISOString(), method, endpoint, status: 0, durationMs: 0, fault: "hang" });
+      app.calls.record({
+        at: new Date(clock.now()).toISOString(),
+        method,
+        endpoint,
+        status: 0,
+        durationMs: 0,
+        fault: "hang",
+      });
       return;
     }
     if (fault.kind === "error") {
       reply = faultReply(endpoint, fault);
     } else if (!route) {
-      reply = candidates.length > 0 ? json(405, { error: "method_not_allowed" }) : notFound(pathname);
+      reply =
+        candidates.length > 0 ? json(405, { error: "method_not_allowed" }) : notFound(pathname);
     } else {
       try {
         reply = await route.handle(ctx);
@@ -210,7 +270,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         if (error instanceof ReplyError) {
           reply = error.reply;
         } else {
-          console.error(`sandbox: ${endpoint} failed:`, error instanceof Error ? error.message : "unknown error");
+          console.error(
+            `sandbox: ${endpoint} failed:`,
+            error instanceof Error ? error.message : "unknown error",
+          );
           reply = json(500, { error: "server_error" });
         }
       }
@@ -223,7 +286,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
       ...(ctx.log.clientId ? { clientId: ctx.log.clientId } : {}),
       ...(ctx.log.identifiers !== undefined ? { identifiers: ctx.log.identifiers } : {}),
-      ...(fault.kind !== "none" ? { fault: fault.kind === "error" ? `error-${fault.status}` : fault.kind } : {}),
+      ...(fault.kind !== "none"
+        ? { fault: fault.kind === "error" ? `error-${fault.status}` : fault.kind }
+        : {}),
     });
     if (fault.kind === "reset-after-commit") {
       // The work is done; the caller never learns it.
@@ -250,7 +315,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   });
   const address = server.address() as AddressInfo;
   const host = options.host ?? "127.0.0.1";
-  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const urlHost =
+    host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${urlHost}:${address.port}`;
   let closed = false;
   return {

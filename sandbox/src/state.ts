@@ -8,7 +8,13 @@ import {
   DAY,
   type Population,
 } from "./population/generate.ts";
-import type { Appointment, FiledDocument, Invitation, Message, Patient } from "./population/model.ts";
+import type {
+  Appointment,
+  FiledDocument,
+  Invitation,
+  Message,
+  Patient,
+} from "./population/model.ts";
 
 /** Invitation tokens are 10 characters from an alphabet without look-alikes (0/O, 1/I/L). [D] */
 const TOKEN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -24,7 +30,8 @@ function randomToken(bytes: Buffer, offset: number): string {
 }
 
 /** Why a patient gets no invitation tokens (pkb-api.md §4), in the order the sandbox checks. */
-export type Ineligibility = "not-found" | "no-access" | "deceased" | "registered" | "no-date-of-birth" | "under-16";
+export type Ineligibility =
+  "not-found" | "no-access" | "deceased" | "registered" | "no-date-of-birth" | "under-16";
 
 /**
  * The sandbox's PKB: the seeded population plus indexes for the hot paths (a 5000-identifier status
@@ -42,7 +49,12 @@ export class SandboxState {
   private addedMessageCount = 0;
 
   constructor(
-    private readonly seedOptions: { seed: number; patients: number; appointments?: number; anchor: number },
+    private readonly seedOptions: {
+      seed: number;
+      patients: number;
+      appointments?: number;
+      anchor: number;
+    },
   ) {
     this.reset();
   }
@@ -92,7 +104,11 @@ export class SandboxState {
   }
 
   /** The first reason (if any) why PKB would not issue tokens for this patient to this organisation. */
-  ineligibility(patient: Patient | undefined, orgIndex: number, now: number): Ineligibility | undefined {
+  ineligibility(
+    patient: Patient | undefined,
+    orgIndex: number,
+    now: number,
+  ): Ineligibility | undefined {
     if (!patient) return "not-found";
     if (!this.canOrganisationSee(orgIndex, patient)) return "no-access";
     if (patient.deceasedDate) return "deceased";
@@ -107,7 +123,9 @@ export class SandboxState {
     const bytes = randomBytes(patients.length * INVITATION_TOKEN_LENGTH * 2);
     return patients.map((patient, i) => {
       let code = randomToken(bytes, i * INVITATION_TOKEN_LENGTH * 2);
-      while (this.invitationsByCode.has(code)) code = randomToken(randomBytes(INVITATION_TOKEN_LENGTH), 0);
+      while (this.invitationsByCode.has(code)) {
+        code = randomToken(randomBytes(INVITATION_TOKEN_LENGTH), 0);
+      }
       const invitation: Invitation = {
         code,
         token: randomToken(bytes, i * INVITATION_TOKEN_LENGTH * 2 + INVITATION_TOKEN_LENGTH),
@@ -152,15 +170,27 @@ export class SandboxState {
   }
 
   /** booked + an arrived, unactioned patient request → "pending" on the Aggregated API. [D] */
-  displayStatus(appointment: Appointment, now: number): "booked" | "cancelled" | "noshow" | "pending" {
-    if (appointment.status === "booked" && appointment.requestAt !== null && appointment.requestAt <= now) {
+  displayStatus(
+    appointment: Appointment,
+    now: number,
+  ): "booked" | "cancelled" | "noshow" | "pending" {
+    if (
+      appointment.status === "booked" &&
+      appointment.requestAt !== null &&
+      appointment.requestAt <= now
+    ) {
       return "pending";
     }
     return appointment.status;
   }
 
   /** A PAS update: a new time, which also settles any pending request. */
-  reschedule(appointment: Appointment, start: number, minutes: number | undefined, now: number): void {
+  reschedule(
+    appointment: Appointment,
+    start: number,
+    minutes: number | undefined,
+    now: number,
+  ): void {
     appointment.start = start;
     if (minutes !== undefined) appointment.minutes = minutes;
     appointment.status = "booked";
@@ -175,7 +205,12 @@ export class SandboxState {
   }
 
   /** Messages visible at `now`, in (timestamp, id) order. Seeded ones dated later "arrive" as time passes. */
-  messagesAfter(after: number, now: number, visible: (m: Message) => boolean, limit: number): Message[] {
+  messagesAfter(
+    after: number,
+    now: number,
+    visible: (m: Message) => boolean,
+    limit: number,
+  ): Message[] {
     const list = this.population.messages;
     let lo = 0;
     let hi = list.length;
@@ -218,7 +253,12 @@ export class SandboxState {
   }
 
   /** Adds a cancel/change request quoting the appointment, and marks it pending. */
-  addAppointmentRequest(appointment: Appointment, kind: "cancel" | "change", content: string, at: number): Message {
+  addAppointmentRequest(
+    appointment: Appointment,
+    kind: "cancel" | "change",
+    content: string,
+    at: number,
+  ): Message {
     const patient = this.population.patients[appointment.patientIndex] as Patient;
     const org = this.population.organisations[appointment.orgIndex];
     const team = this.population.teams[org?.nominatedTeamIndex ?? 0];

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSandbox } from "../src/server.ts";
-import { admin, aggregatedToken, getJson, startTestSandbox, SYSTEMS, type Identifier, type LooseJson } from "./support.ts";
+import {
+  admin,
+  aggregatedToken,
+  getJson,
+  startTestSandbox,
+  SYSTEMS,
+  type Identifier,
+  type LooseJson,
+} from "./support.ts";
 
 interface Bundle {
   resourceType: "Bundle";
@@ -18,7 +26,10 @@ interface Appointment {
   specialty: { coding: { code: string; display: string }[] }[];
   appointmentType: { coding: { display: string }[] };
   participant: { actor: { reference: string; display: string } }[];
-  meta: { security: { system: string; code: string }[]; extension: { url: string; valueReference: { reference: string } }[] };
+  meta: {
+    security: { system: string; code: string }[];
+    extension: { url: string; valueReference: { reference: string } }[];
+  };
 }
 
 let sb: RunningSandbox;
@@ -31,14 +42,20 @@ beforeAll(async () => {
   token = await aggregatedToken(sb);
   // The patient with the most trust appointments, so paging has several pages.
   const patients = sb.app.state.population.patients.filter((p) => p.orgMask & 1);
-  const top = patients.reduce((a, b) => (b.appointmentIndexes.length > a.appointmentIndexes.length ? b : a));
+  const top = patients.reduce((a, b) =>
+    b.appointmentIndexes.length > a.appointmentIndexes.length ? b : a,
+  );
   busy = { system: SYSTEMS[top.idKind], value: top.nationalId };
-  busyCount = top.appointmentIndexes.filter((i) => sb.app.state.population.appointments[i]?.orgIndex !== 1).length;
+  busyCount = top.appointmentIndexes.filter(
+    (i) => sb.app.state.population.appointments[i]?.orgIndex !== 1,
+  ).length;
 });
 afterAll(() => sb.close());
 
-const search = (query: string): Promise<{ status: number; body: LooseJson }> => getJson(`${sb.url}/aggregated/fhir/Appointment?${query}`, token);
-const actor = (id: Identifier): string => `actor:Patient.identifier=${encodeURIComponent(`${id.system}|${id.value}`)}`;
+const search = (query: string): Promise<{ status: number; body: LooseJson }> =>
+  getJson(`${sb.url}/aggregated/fhir/Appointment?${query}`, token);
+const actor = (id: Identifier): string =>
+  `actor:Patient.identifier=${encodeURIComponent(`${id.system}|${id.value}`)}`;
 
 async function followAll(first: Bundle): Promise<{ entries: Appointment[]; pages: number }> {
   const entries: Appointment[] = [...(first.entry ?? []).map((e) => e.resource)];
@@ -95,18 +112,25 @@ describe("GET /aggregated/fhir/Appointment", () => {
     const all = (await followAll((await search(actor(busy))).body as Bundle)).entries;
     const pivot = all[Math.floor(all.length / 2)] as Appointment;
     const day = new Date(Date.parse(pivot.start) + 3_600_000).toISOString().slice(0, 10);
-    const ge = (await followAll((await search(`${actor(busy)}&date=ge${day}`)).body as Bundle)).entries;
-    const lt = (await followAll((await search(`${actor(busy)}&date=lt${day}`)).body as Bundle)).entries;
+    const ge = (await followAll((await search(`${actor(busy)}&date=ge${day}`)).body as Bundle))
+      .entries;
+    const lt = (await followAll((await search(`${actor(busy)}&date=lt${day}`)).body as Bundle))
+      .entries;
     expect(ge.length + lt.length).toBe(all.length);
     const both = (await search(`${actor(busy)}&date=ge${day}&date=le${day}`)).body as Bundle;
     const eq = (await search(`${actor(busy)}&date=eq${day}`)).body as Bundle;
     expect(both.total).toBe(eq.total);
     expect(eq.total).toBeGreaterThan(0);
-    const cancelled = (await followAll((await search(`${actor(busy)}&status=cancelled`)).body as Bundle)).entries;
+    const cancelled = (
+      await followAll((await search(`${actor(busy)}&status=cancelled`)).body as Bundle)
+    ).entries;
     expect(cancelled.every((a) => a.status === "cancelled")).toBe(true);
-    const bookedOrCancelled = (await search(`${actor(busy)}&status=booked,cancelled`)).body as Bundle;
+    const bookedOrCancelled = (await search(`${actor(busy)}&status=booked,cancelled`))
+      .body as Bundle;
     expect(bookedOrCancelled.total).toBeGreaterThanOrEqual(cancelled.length);
-    const desc = (await followAll((await search(`${actor(busy)}&_sort=-date`)).body as Bundle)).entries.map((e) => e.start);
+    const desc = (
+      await followAll((await search(`${actor(busy)}&_sort=-date`)).body as Bundle)
+    ).entries.map((e) => e.start);
     expect([...desc].sort().reverse()).toEqual(desc);
     expect((await search(`${actor(busy)}&date=sometime`)).status).toBe(400);
     expect((await search(`${actor(busy)}&status=maybe`)).status).toBe(400);
@@ -121,8 +145,12 @@ describe("GET /aggregated/fhir/Appointment", () => {
     expect(a.appointmentType.coding[0]?.display).toContain(a.specialty[0]?.coding[0]?.display);
     expect(a.participant[0]?.actor.reference).toMatch(/^Patient\//);
     expect(a.participant[1]?.actor.reference).toMatch(/^Practitioner\//);
-    expect(a.meta.security[0]?.system).toBe("http://fhir.patientsknowbest.com/codesystem/privacy-label");
-    expect(a.meta.extension[0]?.url).toBe("http://fhir.patientsknowbest.com/structuredefinition/source-organisation");
+    expect(a.meta.security[0]?.system).toBe(
+      "http://fhir.patientsknowbest.com/codesystem/privacy-label",
+    );
+    expect(a.meta.extension[0]?.url).toBe(
+      "http://fhir.patientsknowbest.com/structuredefinition/source-organisation",
+    );
     expect(a.start.endsWith("Z")).toBe(true);
   });
 
@@ -130,25 +158,41 @@ describe("GET /aggregated/fhir/Appointment", () => {
     const bundle = (await search(`${actor(busy)}&status=booked&date=gt2026-11-25`)).body as Bundle;
     const target = bundle.entry?.[0]?.resource as Appointment;
     expect(target).toBeTruthy();
-    await admin(sb, "POST", "/messages", { appointmentId: target.id, kind: "change", content: "Afternoon please" });
-    const pending = (await getJson(`${sb.url}/aggregated/fhir/Appointment/${target.id}`, token)).body as Appointment;
+    await admin(sb, "POST", "/messages", {
+      appointmentId: target.id,
+      kind: "change",
+      content: "Afternoon please",
+    });
+    const pending = (await getJson(`${sb.url}/aggregated/fhir/Appointment/${target.id}`, token))
+      .body as Appointment;
     expect(pending.status).toBe("pending");
     const newStart = new Date(Date.parse(target.start) + 7 * 86_400_000).toISOString();
     await admin(sb, "POST", `/appointments/${target.id}/reschedule`, { start: newStart });
-    const moved = (await getJson(`${sb.url}/aggregated/fhir/Appointment/${target.id}`, token)).body as Appointment;
+    const moved = (await getJson(`${sb.url}/aggregated/fhir/Appointment/${target.id}`, token))
+      .body as Appointment;
     expect(moved.status).toBe("booked");
     expect(moved.start).toBe(newStart.replace(".000Z", ".000Z"));
     await admin(sb, "POST", `/appointments/${target.id}/cancel`);
-    expect(((await getJson(`${sb.url}/aggregated/fhir/Appointment/${target.id}`, token)).body as Appointment).status).toBe("cancelled");
+    expect(
+      (
+        (await getJson(`${sb.url}/aggregated/fhir/Appointment/${target.id}`, token))
+          .body as Appointment
+      ).status,
+    ).toBe("cancelled");
   });
 
   it("returns an empty Bundle for an unknown patient and 400 for an unsupported system; accepts the PKB Public ID", async () => {
     const none = (await search(actor({ system: SYSTEMS.nhs, value: "4000000004" }))).body as Bundle;
     expect(none.total).toBe(0);
     expect(none.entry).toBeUndefined();
-    expect((await search(actor({ system: "http://example.org/mrn", value: "1" }))).status).toBe(400);
-    const patient = (await admin(sb, "GET", `/patients/${busy.value}`)).body as { publicId: string };
-    const byPublicId = (await search(actor({ system: SYSTEMS.publicId, value: patient.publicId }))).body as Bundle;
+    expect((await search(actor({ system: "http://example.org/mrn", value: "1" }))).status).toBe(
+      400,
+    );
+    const patient = (await admin(sb, "GET", `/patients/${busy.value}`)).body as {
+      publicId: string;
+    };
+    const byPublicId = (await search(actor({ system: SYSTEMS.publicId, value: patient.publicId })))
+      .body as Bundle;
     expect(byPublicId.total).toBe(busyCount);
   });
 
@@ -165,14 +209,26 @@ describe("GET /aggregated/fhir/Appointment", () => {
 
 describe("Patient read and search", () => {
   it("reads a patient by Public ID and searches by identifier", async () => {
-    const found = await getJson(`${sb.url}/aggregated/fhir/Patient?identifier=${encodeURIComponent(`${busy.system}|${busy.value}`)}`, token);
+    const found = await getJson(
+      `${sb.url}/aggregated/fhir/Patient?identifier=${encodeURIComponent(`${busy.system}|${busy.value}`)}`,
+      token,
+    );
     expect(found.body.total).toBe(1);
     const patient = found.body.entry[0].resource;
-    expect(patient.identifier).toEqual(expect.arrayContaining([{ system: busy.system, value: busy.value }]));
+    expect(patient.identifier).toEqual(
+      expect.arrayContaining([{ system: busy.system, value: busy.value }]),
+    );
     const read = await getJson(`${sb.url}/aggregated/fhir/Patient/${patient.id}`, token);
     expect(read.status).toBe(200);
     expect(read.body.id).toBe(patient.id);
-    expect((await getJson(`${sb.url}/aggregated/fhir/Patient/00000000-0000-4000-8000-000000000000`, token)).status).toBe(404);
+    expect(
+      (
+        await getJson(
+          `${sb.url}/aggregated/fhir/Patient/00000000-0000-4000-8000-000000000000`,
+          token,
+        )
+      ).status,
+    ).toBe(404);
     expect((await getJson(`${sb.url}/aggregated/fhir/Patient`, token)).status).toBe(400);
   });
 });

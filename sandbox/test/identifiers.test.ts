@@ -3,9 +3,12 @@ import { isValidNationalNumber, passesModulus11 } from "../src/identifiers.ts";
 import { bstBoundaries, formatUkDateTime, ukLocalToUtc } from "../src/ukTime.ts";
 
 describe("modulus 11 and PKB's ranges (pkb-api.md §3)", () => {
-  it.each(["9434765919", "9999999999", "5760678914", "4000000004"])("accepts the known valid NHS number %s", (n) => {
-    expect(isValidNationalNumber("nhs", n)).toBe(true);
-  });
+  it.each(["9434765919", "9999999999", "5760678914", "4000000004"])(
+    "accepts the known valid NHS number %s",
+    (n) => {
+      expect(isValidNationalNumber("nhs", n)).toBe(true);
+    },
+  );
   it.each(["4857773456", "9876544321"])("rejects the known invalid NHS number %s", (n) => {
     expect(isValidNationalNumber("nhs", n)).toBe(false);
   });
@@ -34,8 +37,12 @@ describe("UK local time", () => {
     expect(new Date(ends).toISOString()).toBe("2026-10-25T01:00:00.000Z");
   });
   it("maps 10:30 in July to 09:30Z and 10:30 in January to 10:30Z", () => {
-    expect(new Date(ukLocalToUtc(2026, 6, 14, 10, 30)).toISOString()).toBe("2026-07-14T09:30:00.000Z");
-    expect(new Date(ukLocalToUtc(2026, 0, 14, 10, 30)).toISOString()).toBe("2026-01-14T10:30:00.000Z");
+    expect(new Date(ukLocalToUtc(2026, 6, 14, 10, 30)).toISOString()).toBe(
+      "2026-07-14T09:30:00.000Z",
+    );
+    expect(new Date(ukLocalToUtc(2026, 0, 14, 10, 30)).toISOString()).toBe(
+      "2026-01-14T10:30:00.000Z",
+    );
   });
   it("formats either side of the October change in UK local time", () => {
     expect(formatUkDateTime(Date.parse("2026-10-24T09:30:00Z"))).toBe("24/10/2026 10:30");

@@ -1,7 +1,16 @@
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSandbox } from "../src/server.ts";
-import { aggregatedToken, basic, consent, facade, parametersOf, startTestSandbox, systemToken, SYSTEMS } from "./support.ts";
+import {
+  aggregatedToken,
+  basic,
+  consent,
+  facade,
+  parametersOf,
+  startTestSandbox,
+  systemToken,
+  SYSTEMS,
+} from "./support.ts";
 
 const REDIRECT = "http://localhost:3000/pkb/oauth/callback";
 
@@ -11,7 +20,11 @@ let config: oidc.Configuration;
 beforeAll(async () => {
   sb = await startTestSandbox();
   config = new oidc.Configuration(
-    { issuer: sb.url, authorization_endpoint: `${sb.url}/apiAuthorize.action`, token_endpoint: `${sb.url}/apiToken.action` },
+    {
+      issuer: sb.url,
+      authorization_endpoint: `${sb.url}/apiAuthorize.action`,
+      token_endpoint: `${sb.url}/apiToken.action`,
+    },
     "pkb-desk",
     "pkb-desk-sandbox-secret",
   );
@@ -19,7 +32,9 @@ beforeAll(async () => {
 });
 afterAll(() => sb.close());
 
-async function grantWithPkce(options: { verifier?: string } = {}): Promise<oidc.TokenEndpointResponse> {
+async function grantWithPkce(
+  options: { verifier?: string } = {},
+): Promise<oidc.TokenEndpointResponse> {
   const verifier = options.verifier ?? oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, {
@@ -31,15 +46,24 @@ async function grantWithPkce(options: { verifier?: string } = {}): Promise<oidc.
   });
   const { status, location } = await consent(url.href);
   expect(status).toBe(302);
-  return oidc.authorizationCodeGrant(config, new URL(location ?? ""), { pkceCodeVerifier: verifier, expectedState: state });
+  return oidc.authorizationCodeGrant(config, new URL(location ?? ""), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
 }
 
 async function messagesStatus(accessToken: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${sb.url}/json/v1/messages/after/0`, { headers: { authorization: `Bearer ${accessToken}` } });
+  const res = await fetch(`${sb.url}/json/v1/messages/after/0`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
   return { status: res.status, body: await res.json() };
 }
 
-async function expectOAuthError(promise: Promise<unknown>, error: string, description?: string): Promise<void> {
+async function expectOAuthError(
+  promise: Promise<unknown>,
+  error: string,
+  description?: string,
+): Promise<void> {
   try {
     await promise;
   } catch (e) {
@@ -70,9 +94,17 @@ describe("authorization code + PKCE with openid-client (pkb-api.md §2)", () => 
     const third = await oidc.refreshTokenGrant(config, second.refresh_token ?? "");
     expect((await messagesStatus(third.access_token)).status).toBe(200);
 
-    await expectOAuthError(oidc.refreshTokenGrant(config, first.refresh_token ?? ""), "invalid_grant", "API_SESSION_INVALID");
+    await expectOAuthError(
+      oidc.refreshTokenGrant(config, first.refresh_token ?? ""),
+      "invalid_grant",
+      "API_SESSION_INVALID",
+    );
     // The session is dead: the newest refresh token and the newest access token stop working too.
-    await expectOAuthError(oidc.refreshTokenGrant(config, third.refresh_token ?? ""), "invalid_grant", "API_SESSION_INVALID");
+    await expectOAuthError(
+      oidc.refreshTokenGrant(config, third.refresh_token ?? ""),
+      "invalid_grant",
+      "API_SESSION_INVALID",
+    );
     const api = await messagesStatus(third.access_token);
     expect(api.status).toBe(401);
     expect(JSON.stringify(api.body)).toContain("API_SESSION_INVALID");
@@ -91,8 +123,16 @@ describe("authorization code + PKCE with openid-client (pkb-api.md §2)", () => 
     const post = (form: Record<string, string>): Promise<Response> =>
       fetch(`${sb.url}/apiToken.action`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic("pkb-desk", "pkb-desk-sandbox-secret") },
-        body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, ...form }),
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: basic("pkb-desk", "pkb-desk-sandbox-secret"),
+        },
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: REDIRECT,
+          ...form,
+        }),
       });
     const wrong = await post({ code_verifier: oidc.randomPKCECodeVerifier() });
     expect(wrong.status).toBe(400);
@@ -114,21 +154,41 @@ describe("authorization code + PKCE with openid-client (pkb-api.md §2)", () => 
     const bad = await fetch(`${sb.url}/apiToken.action`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, client_id: "pkb-desk", client_secret: "wrong" }),
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: REDIRECT,
+        client_id: "pkb-desk",
+        client_secret: "wrong",
+      }),
     });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toMatchObject({ error: "invalid_client" });
     const good = await fetch(`${sb.url}/apiToken.action`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, client_id: "pkb-desk", client_secret: "pkb-desk-sandbox-secret" }),
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: REDIRECT,
+        client_id: "pkb-desk",
+        client_secret: "pkb-desk-sandbox-secret",
+      }),
     });
     expect(good.status).toBe(200);
-    expect(await good.json()).toMatchObject({ token_type: "Bearer", expires_in: 600, scope: "CLINICIAN" });
+    expect(await good.json()).toMatchObject({
+      token_type: "Bearer",
+      expires_in: 600,
+      scope: "CLINICIAN",
+    });
   });
 
   it("redirects a denial with error=access_denied and the state", async () => {
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: "CLINICIAN", state: "s-123" });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: "CLINICIAN",
+      state: "s-123",
+    });
     const { status, location } = await consent(url.href, { decision: "deny" });
     expect(status).toBe(302);
     const back = new URL(location ?? "");
@@ -152,17 +212,26 @@ describe("authorization code + PKCE with openid-client (pkb-api.md §2)", () => 
 
   it("accepts extra query parameters on a registered redirect URI but refuses plain PKCE and unknown scopes", async () => {
     const extra = `${REDIRECT}?tenant=a`;
-    const ok = await consent(`${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&scope=CLINICIAN&redirect_uri=${encodeURIComponent(extra)}`);
+    const ok = await consent(
+      `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&scope=CLINICIAN&redirect_uri=${encodeURIComponent(extra)}`,
+    );
     expect(new URL(ok.location ?? "").searchParams.get("tenant")).toBe("a");
     const plain = await fetch(
       `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&redirect_uri=${encodeURIComponent(REDIRECT)}&code_challenge=${"a".repeat(43)}&code_challenge_method=plain`,
       { redirect: "manual" },
     );
-    expect(new URL(plain.headers.get("location") ?? "").searchParams.get("error")).toBe("invalid_request");
-    const scope = await fetch(`${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=PATIENT`, {
-      redirect: "manual",
-    });
-    expect(new URL(scope.headers.get("location") ?? "").searchParams.get("error")).toBe("invalid_scope");
+    expect(new URL(plain.headers.get("location") ?? "").searchParams.get("error")).toBe(
+      "invalid_request",
+    );
+    const scope = await fetch(
+      `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=PATIENT`,
+      {
+        redirect: "manual",
+      },
+    );
+    expect(new URL(scope.headers.get("location") ?? "").searchParams.get("error")).toBe(
+      "invalid_scope",
+    );
   });
 
   it("re-shows the page with an error for wrong credentials, and issues no code", async () => {
@@ -188,7 +257,11 @@ describe("token lifetimes on the sandbox clock", () => {
   it("ends the session after 30 days: refresh gives invalid_grant/API_SESSION_EXPIRED", async () => {
     const tokens = await grantWithPkce();
     sb.clock.advance(30 * 86_400_000 + 1000);
-    await expectOAuthError(oidc.refreshTokenGrant(config, tokens.refresh_token ?? ""), "invalid_grant", "API_SESSION_EXPIRED");
+    await expectOAuthError(
+      oidc.refreshTokenGrant(config, tokens.refresh_token ?? ""),
+      "invalid_grant",
+      "API_SESSION_EXPIRED",
+    );
     const api = await messagesStatus(tokens.access_token);
     expect(JSON.stringify(api.body)).toContain("API_SESSION_EXPIRED");
   });
@@ -208,7 +281,10 @@ describe("token lifetimes on the sandbox clock", () => {
     try {
       const res = await fetch(`${short.url}/api/oauth/token`, {
         method: "POST",
-        headers: { authorization: basic("pkb-desk-system", "pkb-desk-system-secret"), "content-type": "application/x-www-form-urlencoded" },
+        headers: {
+          authorization: basic("pkb-desk-system", "pkb-desk-system-secret"),
+          "content-type": "application/x-www-form-urlencoded",
+        },
         body: "grant_type=client_credentials",
       });
       expect(((await res.json()) as { expires_in: number }).expires_in).toBe(30);
@@ -231,7 +307,10 @@ describe("client credentials (system and Aggregated token servers)", () => {
     expect(tokens.access_token).toBeTruthy();
     const raw = await fetch(`${sb.url}/api/oauth/token`, {
       method: "POST",
-      headers: { authorization: basic("pkb-desk-system", "pkb-desk-system-secret"), "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        authorization: basic("pkb-desk-system", "pkb-desk-system-secret"),
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: "grant_type=client_credentials",
     });
     const body = (await raw.json()) as Record<string, unknown>;
@@ -241,14 +320,24 @@ describe("client credentials (system and Aggregated token servers)", () => {
   });
 
   it("answers bad or missing credentials with the Spring 401 body", async () => {
-    for (const authorization of [basic("pkb-desk-system", "wrong"), undefined, basic("pkb-desk", "pkb-desk-sandbox-secret")]) {
+    for (const authorization of [
+      basic("pkb-desk-system", "wrong"),
+      undefined,
+      basic("pkb-desk", "pkb-desk-sandbox-secret"),
+    ]) {
       const res = await fetch(`${sb.url}/api/oauth/token`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", ...(authorization ? { authorization } : {}) },
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          ...(authorization ? { authorization } : {}),
+        },
         body: "grant_type=client_credentials",
       });
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ error: "unauthorized", error_description: "Full authentication is required to access this resource" });
+      expect(await res.json()).toEqual({
+        error: "unauthorized",
+        error_description: "Full authentication is required to access this resource",
+      });
     }
   });
 
@@ -257,11 +346,22 @@ describe("client credentials (system and Aggregated token servers)", () => {
     const aggregated = await aggregatedToken(sb);
     expect(aggregated.split(".")).toHaveLength(3);
     const patient = `${SYSTEMS.nhs}|5760678914`;
-    const aggOk = await fetch(`${sb.url}/aggregated/fhir/Patient?identifier=${encodeURIComponent(patient)}`, { headers: { authorization: `Bearer ${aggregated}` } });
+    const aggOk = await fetch(
+      `${sb.url}/aggregated/fhir/Patient?identifier=${encodeURIComponent(patient)}`,
+      { headers: { authorization: `Bearer ${aggregated}` } },
+    );
     expect(aggOk.status).toBe(200);
-    const aggWithFacade = await fetch(`${sb.url}/aggregated/fhir/Patient?identifier=${encodeURIComponent(patient)}`, { headers: { authorization: `Bearer ${facadeToken}` } });
+    const aggWithFacade = await fetch(
+      `${sb.url}/aggregated/fhir/Patient?identifier=${encodeURIComponent(patient)}`,
+      { headers: { authorization: `Bearer ${facadeToken}` } },
+    );
     expect(aggWithFacade.status).toBe(401);
-    const facadeWithAgg = await facade(sb, "Patient/$status-query", parametersOf("patientIdentifier", [{ system: SYSTEMS.nhs, value: "5760678914" }]), { token: aggregated });
+    const facadeWithAgg = await facade(
+      sb,
+      "Patient/$status-query",
+      parametersOf("patientIdentifier", [{ system: SYSTEMS.nhs, value: "5760678914" }]),
+      { token: aggregated },
+    );
     expect(facadeWithAgg.status).toBe(401);
     expect(facadeWithAgg.body.issue?.[0]?.details?.coding?.[0]?.code).toBe("BAD_AUTHENTICATION");
   });
@@ -270,14 +370,22 @@ describe("client credentials (system and Aggregated token servers)", () => {
     const bad = await fetch(`${sb.url}/auth/realms/pkb/protocol/openid-connect/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ client_id: "pkb-desk-aggregated", client_secret: "nope", grant_type: "client_credentials" }),
+      body: new URLSearchParams({
+        client_id: "pkb-desk-aggregated",
+        client_secret: "nope",
+        grant_type: "client_credentials",
+      }),
     });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toMatchObject({ error: "invalid_client" });
     const systemClient = await fetch(`${sb.url}/auth/realms/pkb/protocol/openid-connect/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ client_id: "pkb-desk-system", client_secret: "pkb-desk-system-secret", grant_type: "client_credentials" }),
+      body: new URLSearchParams({
+        client_id: "pkb-desk-system",
+        client_secret: "pkb-desk-system-secret",
+        grant_type: "client_credentials",
+      }),
     });
     expect(systemClient.status).toBe(401);
   });

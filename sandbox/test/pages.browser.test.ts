@@ -3,7 +3,15 @@ import { AxeBuilder } from "@axe-core/playwright";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSandbox } from "../src/server.ts";
-import { admin, facade, parametersOf, partsByName, startTestSandbox, type FhirPart, type Identifier } from "./support.ts";
+import {
+  admin,
+  facade,
+  parametersOf,
+  partsByName,
+  startTestSandbox,
+  type FhirPart,
+  type Identifier,
+} from "./support.ts";
 
 const SHOTS = "test-results/sandbox";
 let sb: RunningSandbox;
@@ -15,7 +23,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 });
 afterAll(async () => {
@@ -26,32 +42,60 @@ afterAll(async () => {
 /** WCAG 2.2 AA via axe-core: no serious or critical violations allowed. */
 async function expectAccessible(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]).analyze();
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
   const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), name).toEqual([]);
+  expect(
+    bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    name,
+  ).toEqual([]);
 }
 
-async function invitation(): Promise<{ t1: string; t2: string; id: Identifier; birthDate: string }> {
-  const listed = (await admin(sb, "GET", "/patients?category=eligible&limit=3")).body.patients as { identifier: Identifier; birthDate: string }[];
+async function invitation(): Promise<{
+  t1: string;
+  t2: string;
+  id: Identifier;
+  birthDate: string;
+}> {
+  const listed = (await admin(sb, "GET", "/patients?category=eligible&limit=3")).body.patients as {
+    identifier: Identifier;
+    birthDate: string;
+  }[];
   const p = listed[2] as { identifier: Identifier; birthDate: string };
-  const res = await facade(sb, "Organization/$generate-invitation-tokens", parametersOf("patientIdentifier", [p.identifier]));
+  const res = await facade(
+    sb,
+    "Organization/$generate-invitation-tokens",
+    parametersOf("patientIdentifier", [p.identifier]),
+  );
   const parts = partsByName(res.body.parameter?.[0] as FhirPart);
-  return { t1: parts.code?.valueString ?? "", t2: parts.token?.valueString ?? "", id: p.identifier, birthDate: p.birthDate };
+  return {
+    t1: parts.code?.valueString ?? "",
+    t2: parts.token?.valueString ?? "",
+    id: p.identifier,
+    birthDate: p.birthDate,
+  };
 }
 
 describe("sandbox pages in Chromium", () => {
   it("completes the Join PKB flow, and every step is accessible", async () => {
     const { t1, t2, id, birthDate } = await invitation();
     const page = await (await browser.newContext()).newPage();
-    await page.goto(`${sb.url}/join?t1=${t1}&t2=${t2}&e=${encodeURIComponent("patient@example.com")}`);
-    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Confirm your date of birth");
+    await page.goto(
+      `${sb.url}/join?t1=${t1}&t2=${t2}&e=${encodeURIComponent("patient@example.com")}`,
+    );
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe(
+      "Confirm your date of birth",
+    );
     await expectAccessible(page, "join-1-date-of-birth");
 
     await page.getByLabel("Day").fill("1");
     await page.getByLabel("Month").fill("1");
     await page.getByLabel("Year").fill("1901");
     await page.getByRole("button", { name: "Continue" }).click();
-    await expect(page.getByRole("alert").textContent()).resolves.toContain("does not match our records");
+    await expect(page.getByRole("alert").textContent()).resolves.toContain(
+      "does not match our records",
+    );
     await expectAccessible(page, "join-2-date-of-birth-error");
 
     const [year, month, day] = birthDate.split("-");
@@ -59,8 +103,12 @@ describe("sandbox pages in Chromium", () => {
     await page.getByLabel("Month").fill(String(Number(month)));
     await page.getByLabel("Year").fill(year ?? "");
     await page.getByRole("button", { name: "Continue" }).click();
-    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Create your account");
-    await expect(page.getByLabel("Email address", { exact: true }).inputValue()).resolves.toBe("patient@example.com");
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe(
+      "Create your account",
+    );
+    await expect(page.getByLabel("Email address", { exact: true }).inputValue()).resolves.toBe(
+      "patient@example.com",
+    );
     await expectAccessible(page, "join-3-account");
 
     await page.getByLabel("Confirm email address").fill("patient@example.com");
@@ -74,13 +122,21 @@ describe("sandbox pages in Chromium", () => {
     await page.getByLabel("Create a password").fill("correct-horse-7");
     await page.getByLabel("Confirm password").fill("correct-horse-7");
     await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("You have joined Patients Know Best");
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe(
+      "You have joined Patients Know Best",
+    );
     await expectAccessible(page, "join-5-done");
 
-    const status = await facade(sb, "Patient/$status-query", parametersOf("patientIdentifier", [id]));
+    const status = await facade(
+      sb,
+      "Patient/$status-query",
+      parametersOf("patientIdentifier", [id]),
+    );
     expect(partsByName(status.body.parameter?.[0] as FhirPart).registered?.valueBoolean).toBe(true);
     await page.goto(`${sb.url}/join?t1=${t1}&t2=${t2}`);
-    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("This invitation has already been used");
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe(
+      "This invitation has already been used",
+    );
     await expectAccessible(page, "join-6-used");
     await page.context().close();
   });
@@ -96,7 +152,9 @@ describe("sandbox pages in Chromium", () => {
     const { t1, t2 } = await invitation();
     sb.clock.advance(31 * 86_400_000);
     await page.goto(`${sb.url}/join?t1=${t1}&t2=${t2}`);
-    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("This invitation has expired");
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe(
+      "This invitation has expired",
+    );
     await expectAccessible(page, "join-expired");
     sb.clock.advance(-31 * 86_400_000);
     await page.context().close();
@@ -105,7 +163,9 @@ describe("sandbox pages in Chromium", () => {
   it("signs a clinician in on the login + consent page and redirects with a code; the pages are accessible", async () => {
     const page = await (await browser.newContext()).newPage();
     // Stand in for the portal's callback so the redirect lands somewhere.
-    await page.route("http://localhost:3000/**", (route) => route.fulfill({ status: 200, contentType: "text/html", body: "<title>callback</title>" }));
+    await page.route("http://localhost:3000/**", (route) =>
+      route.fulfill({ status: 200, contentType: "text/html", body: "<title>callback</title>" }),
+    );
     await page.goto(
       `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&scope=CLINICIAN&state=xyz&redirect_uri=${encodeURIComponent("http://localhost:3000/pkb/oauth/callback")}`,
     );
@@ -133,7 +193,11 @@ describe("sandbox pages in Chromium", () => {
     await page.keyboard.press("Tab");
     const outline = await page.evaluate(() => {
       const el = document.activeElement as HTMLElement;
-      return { id: el.id, outline: getComputedStyle(el).outlineStyle, width: getComputedStyle(el).outlineWidth };
+      return {
+        id: el.id,
+        outline: getComputedStyle(el).outlineStyle,
+        width: getComputedStyle(el).outlineWidth,
+      };
     });
     expect(outline.id).toBe("t1");
     expect(outline.outline).toBe("solid");

@@ -12,7 +12,9 @@ const DAY = 86_400_000;
 describe("synthetic population (issue 3 §2)", () => {
   it("is identical for the same seed and different for another", () => {
     const again = generatePopulation({ seed: 11, patients: 3000, anchor });
-    expect(again.patients.map((p) => p.nationalId)).toEqual(population.patients.map((p) => p.nationalId));
+    expect(again.patients.map((p) => p.nationalId)).toEqual(
+      population.patients.map((p) => p.nationalId),
+    );
     expect(again.messages.map((m) => m.subject)).toEqual(population.messages.map((m) => m.subject));
     const other = generatePopulation({ seed: 12, patients: 3000, anchor });
     expect(other.patients[100]?.nationalId).not.toBe(population.patients[100]?.nationalId);
@@ -21,11 +23,14 @@ describe("synthetic population (issue 3 §2)", () => {
   it("gives every patient a valid, unique national number; most NHS, some CHI and H&C", () => {
     const seen = new Set<string>();
     for (const p of population.patients) {
-      expect(isValidNationalNumber(p.idKind, p.nationalId), `${p.idKind} ${p.nationalId}`).toBe(true);
+      expect(isValidNationalNumber(p.idKind, p.nationalId), `${p.idKind} ${p.nationalId}`).toBe(
+        true,
+      );
       expect(seen.has(p.nationalId)).toBe(false);
       seen.add(p.nationalId);
     }
-    const share = (kind: string): number => population.patients.filter((p) => p.idKind === kind).length / population.patients.length;
+    const share = (kind: string): number =>
+      population.patients.filter((p) => p.idKind === kind).length / population.patients.length;
     expect(share("nhs")).toBeGreaterThan(0.8);
     expect(share("chi")).toBeGreaterThan(0.02);
     expect(share("hc")).toBeGreaterThan(0.01);
@@ -33,10 +38,13 @@ describe("synthetic population (issue 3 §2)", () => {
 
   it("has the documented proportions of deceased, under-16, registered, no-DOB and no-access records", () => {
     const n = population.patients.length;
-    const ratio = (f: (p: (typeof population.patients)[number]) => boolean): number => population.patients.filter(f).length / n;
+    const ratio = (f: (p: (typeof population.patients)[number]) => boolean): number =>
+      population.patients.filter(f).length / n;
     expect(ratio((p) => p.deceasedDate !== null)).toBeGreaterThan(0.003);
     expect(ratio((p) => p.deceasedDate !== null)).toBeLessThan(0.03);
-    const under16 = ratio((p) => p.birthDate !== null && Date.parse(p.birthDate) > anchor - 16 * 365.25 * DAY);
+    const under16 = ratio(
+      (p) => p.birthDate !== null && Date.parse(p.birthDate) > anchor - 16 * 365.25 * DAY,
+    );
     expect(under16).toBeGreaterThan(0.1);
     expect(under16).toBeLessThan(0.2);
     expect(ratio((p) => p.registered)).toBeGreaterThan(0.2);
@@ -91,10 +99,15 @@ describe("synthetic population (issue 3 §2)", () => {
   });
 
   it("writes appointment requests in the §5 subject format quoting real appointments in UK local time, plus noise", () => {
-    const requests = population.messages.filter((m) => /^Request to (cancel|change) appointment: /.test(m.subject));
+    const requests = population.messages.filter((m) =>
+      /^Request to (cancel|change) appointment: /.test(m.subject),
+    );
     expect(requests.length).toBeGreaterThan(20);
     const quoted = requests.filter((m) => {
-      const match = /^Request to (?:cancel|change) appointment: (\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}) (.+)$/.exec(m.subject);
+      const match =
+        /^Request to (?:cancel|change) appointment: (\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}) (.+)$/.exec(
+          m.subject,
+        );
       const patient = population.patients[m.patientIndex];
       return patient?.appointmentIndexes.some((i) => {
         const a = population.appointments[i];
@@ -104,7 +117,11 @@ describe("synthetic population (issue 3 §2)", () => {
     expect(quoted.length / requests.length).toBeGreaterThan(0.9);
     const plain = population.messages.filter((m) => !/request to (cancel|change)/i.test(m.subject));
     expect(plain.length).toBeGreaterThan(5);
-    const variants = population.messages.filter((m) => /request to (cancel|change)/i.test(m.subject) && !/^Request to (cancel|change) appointment: /.test(m.subject));
+    const variants = population.messages.filter(
+      (m) =>
+        /request to (cancel|change)/i.test(m.subject) &&
+        !/^Request to (cancel|change) appointment: /.test(m.subject),
+    );
     expect(variants.length).toBeGreaterThan(0);
   });
 

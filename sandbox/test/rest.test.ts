@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSandbox } from "../src/server.ts";
-import { admin, getJson, startTestSandbox, systemToken, userTokens, type Identifier } from "./support.ts";
+import {
+  admin,
+  getJson,
+  startTestSandbox,
+  systemToken,
+  userTokens,
+  type Identifier,
+} from "./support.ts";
 
 interface RestMessage {
   id: string;
@@ -25,12 +32,18 @@ beforeAll(async () => {
 });
 afterAll(() => sb.close());
 
-async function allMessages(token: string, start = "0"): Promise<{ messages: RestMessage[]; pages: number }> {
+async function allMessages(
+  token: string,
+  start = "0",
+): Promise<{ messages: RestMessage[]; pages: number }> {
   const seen = new Map<string, RestMessage>();
   let after = start;
   let pages = 0;
   for (;;) {
-    const { status, body } = await getJson(`${sb.url}/json/v1/messages/after/${encodeURIComponent(after)}`, token);
+    const { status, body } = await getJson(
+      `${sb.url}/json/v1/messages/after/${encodeURIComponent(after)}`,
+      token,
+    );
     expect(status).toBe(200);
     const page = body as RestMessage[];
     pages++;
@@ -55,7 +68,9 @@ describe("GET /json/v1/messages/after/{time}", () => {
   it("pages at most 100 oldest-first, with ties in the same millisecond, and loses nothing when deduped by id", async () => {
     const { messages, pages } = await allMessages(clinician);
     expect(pages).toBeGreaterThan(1);
-    const ordered = [...messages].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id));
+    const ordered = [...messages].sort(
+      (a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id),
+    );
     expect(messages.map((m) => m.id)).toEqual(ordered.map((m) => m.id));
     const stamps = messages.map((m) => m.timestamp);
     expect(new Set(stamps).size).toBeLessThan(stamps.length);
@@ -63,29 +78,60 @@ describe("GET /json/v1/messages/after/{time}", () => {
     expect(messages.every((m) => Date.parse(m.timestamp) <= now)).toBe(true);
     const m = messages[0] as RestMessage;
     expect(Object.keys(m).sort()).toEqual(
-      ["content", "conversationId", "html", "id", "patientId", "recipientIds", "senderId", "status", "subject", "timestamp"].sort(),
+      [
+        "content",
+        "conversationId",
+        "html",
+        "id",
+        "patientId",
+        "recipientIds",
+        "senderId",
+        "status",
+        "subject",
+        "timestamp",
+      ].sort(),
     );
     expect(["UNREAD", "READ", "SENT", "DRAFT"]).toContain(m.status);
-    expect(messages.some((x) => /^Request to (cancel|change) appointment: \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} /.test(x.subject))).toBe(true);
+    expect(
+      messages.some((x) =>
+        /^Request to (cancel|change) appointment: \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} /.test(x.subject),
+      ),
+    ).toBe(true);
     expect(messages.some((x) => !/request to/i.test(x.subject))).toBe(true);
   });
 
   it("returns only messages strictly after the time, given as epoch ms or ISO-8601", async () => {
-    const first = (await getJson(`${sb.url}/json/v1/messages/after/0`, clinician)).body as RestMessage[];
+    const first = (await getJson(`${sb.url}/json/v1/messages/after/0`, clinician))
+      .body as RestMessage[];
     const pivot = first[10] as RestMessage;
-    const byMs = (await getJson(`${sb.url}/json/v1/messages/after/${Date.parse(pivot.timestamp)}`, clinician)).body as RestMessage[];
-    const byIso = (await getJson(`${sb.url}/json/v1/messages/after/${encodeURIComponent(pivot.timestamp)}`, clinician)).body as RestMessage[];
+    const byMs = (
+      await getJson(`${sb.url}/json/v1/messages/after/${Date.parse(pivot.timestamp)}`, clinician)
+    ).body as RestMessage[];
+    const byIso = (
+      await getJson(
+        `${sb.url}/json/v1/messages/after/${encodeURIComponent(pivot.timestamp)}`,
+        clinician,
+      )
+    ).body as RestMessage[];
     expect(byMs.map((m) => m.id)).toEqual(byIso.map((m) => m.id));
     expect(byMs.every((m) => m.timestamp > pivot.timestamp)).toBe(true);
     const bad = await getJson(`${sb.url}/json/v1/messages/after/yesterday`, clinician);
     expect(bad.status).toBe(400);
-    expect(bad.body).toMatchObject({ statusCode: 400, errorDetails: [{ errorCode: "invalid.time" }] });
+    expect(bad.body).toMatchObject({
+      statusCode: 400,
+      errorDetails: [{ errorCode: "invalid.time" }],
+    });
   });
 
   it("delivers seeded messages dated in the future only once the clock reaches them, and added ones at once", async () => {
     const before = (await allMessages(clinician)).messages.length;
-    const patient = (await admin(sb, "GET", "/patients?category=with-appointments&limit=1")).body.patients as { identifier: Identifier }[];
-    const added = await admin(sb, "POST", "/messages", { patient: patient[0]?.identifier, subject: "Hello", content: "A question" });
+    const patient = (await admin(sb, "GET", "/patients?category=with-appointments&limit=1")).body
+      .patients as { identifier: Identifier }[];
+    const added = await admin(sb, "POST", "/messages", {
+      patient: patient[0]?.identifier,
+      subject: "Hello",
+      content: "A question",
+    });
     expect(added.status).toBe(201);
     const afterAdd = (await allMessages(clinician)).messages;
     expect(afterAdd.length).toBe(before + 1);
@@ -106,7 +152,10 @@ describe("GET /json/v1/messages/after/{time}", () => {
   it("answers a missing token with the REST error body and BAD_AUTHENTICATION", async () => {
     const res = await fetch(`${sb.url}/json/v1/messages/after/0`);
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ statusCode: 401, errorDetails: [{ errorCode: "BAD_AUTHENTICATION" }] });
+    expect(await res.json()).toMatchObject({
+      statusCode: 401,
+      errorDetails: [{ errorCode: "BAD_AUTHENTICATION" }],
+    });
   });
 });
 
@@ -118,17 +167,29 @@ describe("users by national id and by Public ID", () => {
       [s.chi[0], "CHI_NUMBER", "CHI number"],
       [s.hc[0], "H_AND_C_NUMBER", "Health and Care number"],
     ] as const) {
-      const res = await getJson(`${sb.url}/json/v2-beta/users/byNationalId/${id?.value}/${type}`, clinician);
+      const res = await getJson(
+        `${sb.url}/json/v2-beta/users/byNationalId/${id?.value}/${type}`,
+        clinician,
+      );
       if (res.status === 403) continue; // a CHI/H&C sample may belong to another organisation
       expect(res.status).toBe(200);
-      expect(Object.keys(res.body).sort()).toEqual(["dateDeceased", "dob", "firstName", "id", "lastName", "nationalIds", "postalCode"]);
+      expect(Object.keys(res.body).sort()).toEqual([
+        "dateDeceased",
+        "dob",
+        "firstName",
+        "id",
+        "lastName",
+        "nationalIds",
+        "postalCode",
+      ]);
       expect(res.body.id).toMatch(/^\d+$/);
       expect(res.body.nationalIds[0]).toMatchObject({ value: id?.value, name });
     }
   });
 
   it("maps a message's patientId (Public ID) back to the patient's NHS number", async () => {
-    const messages = (await getJson(`${sb.url}/json/v1/messages/after/0`, clinician)).body as RestMessage[];
+    const messages = (await getJson(`${sb.url}/json/v1/messages/after/0`, clinician))
+      .body as RestMessage[];
     const fromPatient = messages.find((m) => m.senderId === m.patientId) as RestMessage;
     const res = await getJson(`${sb.url}/json/users/${fromPatient.patientId}`, clinician);
     expect(res.status).toBe(200);
@@ -136,23 +197,38 @@ describe("users by national id and by Public ID", () => {
   });
 
   it("404s an unknown patient, 400s an unknown id type, 403s another organisation's record", async () => {
-    expect((await getJson(`${sb.url}/json/v2-beta/users/byNationalId/4000000004/NHS_NUMBER`, clinician)).status).toBe(404);
-    expect((await getJson(`${sb.url}/json/v2-beta/users/byNationalId/4000000004/SSN`, clinician)).status).toBe(400);
+    expect(
+      (await getJson(`${sb.url}/json/v2-beta/users/byNationalId/4000000004/NHS_NUMBER`, clinician))
+        .status,
+    ).toBe(404);
+    expect(
+      (await getJson(`${sb.url}/json/v2-beta/users/byNationalId/4000000004/SSN`, clinician)).status,
+    ).toBe(400);
     const noAccess = sb.summary().samples["no-access"][0] as Identifier;
-    const kind = noAccess.system.includes("nhs") ? "NHS_NUMBER" : noAccess.system.includes("16.53") ? "CHI_NUMBER" : "H_AND_C_NUMBER";
-    const res = await getJson(`${sb.url}/json/v2-beta/users/byNationalId/${noAccess.value}/${kind}`, clinician);
+    const kind = noAccess.system.includes("nhs")
+      ? "NHS_NUMBER"
+      : noAccess.system.includes("16.53")
+        ? "CHI_NUMBER"
+        : "H_AND_C_NUMBER";
+    const res = await getJson(
+      `${sb.url}/json/v2-beta/users/byNationalId/${noAccess.value}/${kind}`,
+      clinician,
+    );
     expect(res.status).toBe(403);
   });
 });
 
 describe("GET /json/v1/users/{pkbId}/recordAccessToken", () => {
-  const pkbIdOf = async (id: Identifier): Promise<number> => (await admin(sb, "GET", `/patients/${id.value}`)).body.pkbId as number;
+  const pkbIdOf = async (id: Identifier): Promise<number> =>
+    (await admin(sb, "GET", `/patients/${id.value}`)).body.pkbId as number;
 
   it("issues a token pair; status says whether the patient was invited before", async () => {
     const system = await systemToken(sb);
     const id = sb.summary().samples.eligible[0] as Identifier;
     const url = `${sb.url}/json/v1/users/${await pkbIdOf(id)}/recordAccessToken`;
-    const first = await getJson(url, system, { "x-org-public-id": sb.organisations[0]?.publicId ?? "" });
+    const first = await getJson(url, system, {
+      "x-org-public-id": sb.organisations[0]?.publicId ?? "",
+    });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ status: "NOT_INVITED_NOT_REGISTERED" });
     expect(first.body.invitationCode).toMatch(/^[A-Z0-9]{10}$/);
@@ -170,13 +246,19 @@ describe("GET /json/v1/users/{pkbId}/recordAccessToken", () => {
       [s["no-access"][0], 401, "invitation.record.access"],
     ];
     for (const [id, status, code] of cases) {
-      const res = await getJson(`${sb.url}/json/v1/users/${await pkbIdOf(id as Identifier)}/recordAccessToken`, clinician);
+      const res = await getJson(
+        `${sb.url}/json/v1/users/${await pkbIdOf(id as Identifier)}/recordAccessToken`,
+        clinician,
+      );
       expect(res.status, code).toBe(status);
       expect(res.body).toMatchObject({ statusCode: status, errorDetails: [{ errorCode: code }] });
       expect(typeof res.body.errorMessage).toBe("string");
       expect(typeof res.body.developerMessage).toBe("string");
     }
-    const registered = await getJson(`${sb.url}/json/v1/users/${await pkbIdOf(s.registered[0] as Identifier)}/recordAccessToken`, clinician);
+    const registered = await getJson(
+      `${sb.url}/json/v1/users/${await pkbIdOf(s.registered[0] as Identifier)}/recordAccessToken`,
+      clinician,
+    );
     expect(registered.body.errorMessage).toBe("Registration already completed");
   });
 });

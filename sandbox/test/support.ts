@@ -4,7 +4,14 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from "../src/s
 export const TEST_NOW = "2026-11-21T10:00:00.000Z";
 
 export function startTestSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  return startSandbox({ port: 0, patients: 300, seed: 7, now: TEST_NOW, frozenClock: true, ...options });
+  return startSandbox({
+    port: 0,
+    patients: 300,
+    seed: 7,
+    now: TEST_NOW,
+    frozenClock: true,
+    ...options,
+  });
 }
 
 export const SYSTEMS = {
@@ -29,10 +36,17 @@ export function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 }
 
-export async function systemToken(sb: RunningSandbox, id = "pkb-desk-system", secret = "pkb-desk-system-secret"): Promise<string> {
+export async function systemToken(
+  sb: RunningSandbox,
+  id = "pkb-desk-system",
+  secret = "pkb-desk-system-secret",
+): Promise<string> {
   const res = await fetch(`${sb.url}/api/oauth/token`, {
     method: "POST",
-    headers: { authorization: basic(id, secret), "content-type": "application/x-www-form-urlencoded" },
+    headers: {
+      authorization: basic(id, secret),
+      "content-type": "application/x-www-form-urlencoded",
+    },
     body: "grant_type=client_credentials",
   });
   if (res.status !== 200) throw new Error(`system token: ${res.status}`);
@@ -43,19 +57,32 @@ export async function aggregatedToken(sb: RunningSandbox): Promise<string> {
   const res = await fetch(`${sb.url}/auth/realms/pkb/protocol/openid-connect/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ client_id: "pkb-desk-aggregated", client_secret: "pkb-desk-aggregated-secret", grant_type: "client_credentials" }),
+    body: new URLSearchParams({
+      client_id: "pkb-desk-aggregated",
+      client_secret: "pkb-desk-aggregated-secret",
+      grant_type: "client_credentials",
+    }),
   });
   if (res.status !== 200) throw new Error(`aggregated token: ${res.status}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-export function parametersOf(name: string, identifiers: readonly ParameterIdentifier[]): Record<string, unknown> {
-  return { resourceType: "Parameters", parameter: identifiers.map((valueIdentifier) => ({ name, valueIdentifier })) };
+export function parametersOf(
+  name: string,
+  identifiers: readonly ParameterIdentifier[],
+): Record<string, unknown> {
+  return {
+    resourceType: "Parameters",
+    parameter: identifiers.map((valueIdentifier) => ({ name, valueIdentifier })),
+  };
 }
 
 export async function facade(
   sb: RunningSandbox,
-  operation: "Patient/$status-query" | "Organization/$generate-invitation-tokens" | "DocumentReference/$read-receipt-query",
+  operation:
+    | "Patient/$status-query"
+    | "Organization/$generate-invitation-tokens"
+    | "DocumentReference/$read-receipt-query",
   body: unknown,
   options: { token?: string | null; org?: string | null; contentType?: string } = {},
 ): Promise<{ status: number; body: FhirParameters & Record<string, unknown>; headers: Headers }> {
@@ -73,7 +100,13 @@ export async function facade(
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as FhirParameters & Record<string, unknown>) : ({} as FhirParameters & Record<string, unknown>), headers: res.headers };
+  return {
+    status: res.status,
+    body: text
+      ? (JSON.parse(text) as FhirParameters & Record<string, unknown>)
+      : ({} as FhirParameters & Record<string, unknown>),
+    headers: res.headers,
+  };
 }
 
 export interface FhirPart {
@@ -89,7 +122,12 @@ export interface FhirPart {
 export interface FhirParameters {
   resourceType: string;
   parameter?: FhirPart[];
-  issue?: { severity: string; code: string; diagnostics?: string; details?: { coding?: { system: string; code: string }[] } }[];
+  issue?: {
+    severity: string;
+    code: string;
+    diagnostics?: string;
+    details?: { coding?: { system: string; code: string }[] };
+  }[];
 }
 
 export function partsByName(p: FhirPart): Record<string, FhirPart> {
@@ -118,7 +156,9 @@ export async function consent(
 ): Promise<{ status: number; location: string | null; html: string }> {
   const page = await fetch(authorizeUrl, { redirect: "manual" });
   const html = await page.text();
-  if (page.status !== 200) return { status: page.status, location: page.headers.get("location"), html };
+  if (page.status !== 200) {
+    return { status: page.status, location: page.headers.get("location"), html };
+  }
   const request = /name="request" value="([^"]+)"/.exec(html)?.[1] ?? "";
   const origin = new URL(authorizeUrl).origin;
   const res = await fetch(`${origin}/apiAuthorize.action`, {
@@ -138,7 +178,10 @@ export async function consent(
 /** A clinician's access token through the real consent page (no PKCE, client secret in the form). */
 export async function userTokens(
   sb: RunningSandbox,
-  login: { username: string; password: string } = { username: "clinician@sandbox.test", password: "sandbox-clinician" },
+  login: { username: string; password: string } = {
+    username: "clinician@sandbox.test",
+    password: "sandbox-clinician",
+  },
 ): Promise<{ access_token: string; refresh_token?: string }> {
   const redirect = "http://localhost:3000/pkb/oauth/callback";
   const { location } = await consent(
@@ -149,7 +192,13 @@ export async function userTokens(
   const res = await fetch(`${sb.url}/apiToken.action`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirect, client_id: "pkb-desk", client_secret: "pkb-desk-sandbox-secret" }),
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: redirect,
+      client_id: "pkb-desk",
+      client_secret: "pkb-desk-sandbox-secret",
+    }),
   });
   if (res.status !== 200) throw new Error(`user token: ${res.status}`);
   return (await res.json()) as { access_token: string; refresh_token?: string };
@@ -159,8 +208,14 @@ export async function userTokens(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LooseJson = any;
 
-export async function getJson(url: string, token: string, headers: Record<string, string> = {}): Promise<{ status: number; body: LooseJson; headers: Headers }> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: "application/json", ...headers } });
+export async function getJson(
+  url: string,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: LooseJson; headers: Headers }> {
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${token}`, accept: "application/json", ...headers },
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }

@@ -29,7 +29,12 @@ describe("npm run demo", () => {
     const [port, sandboxPort] = [await freePort(), await freePort()];
     let output = "";
     demo = spawn("npm", ["run", "demo"], {
-      env: { ...process.env, PORT: String(port), SANDBOX_PORT: String(sandboxPort), PKB_DESK_DEMO_DIR: dir },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        SANDBOX_PORT: String(sandboxPort),
+        PKB_DESK_DEMO_DIR: dir,
+      },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
@@ -48,7 +53,9 @@ describe("npm run demo", () => {
 
     const metadata = await fetch(`http://127.0.0.1:${sandboxPort}/fhir/metadata`);
     expect(metadata.status).toBe(200);
-    expect((await metadata.json()) as { resourceType: string }).toMatchObject({ resourceType: "CapabilityStatement" });
+    expect((await metadata.json()) as { resourceType: string }).toMatchObject({
+      resourceType: "CapabilityStatement",
+    });
 
     const browser = await launchChromium();
     try {

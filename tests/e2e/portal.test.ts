@@ -2,7 +2,12 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "~/generated/prisma/enums.ts";
 import { launchChromium, screenshot, seriousAxeViolations } from "../support/browser.ts";
-import { startPortal, STAFF_BY_ROLE, TEST_PASSWORD, type RunningPortal } from "../support/portal-process.ts";
+import {
+  startPortal,
+  STAFF_BY_ROLE,
+  TEST_PASSWORD,
+  type RunningPortal,
+} from "../support/portal-process.ts";
 
 /**
  * Every role signs in through the real sign-in page of the production build, visits every page
@@ -48,7 +53,15 @@ async function checkPage(page: Page, name: string) {
 
 /** Pages each role can open from the navigation, discovered by following links. */
 const REACHABLE: Record<Role, string[]> = {
-  ADMIN: ["/", "/account", "/admin/users", "/admin/users/new", "/admin/teams", "/admin/audit", "/admin/jobs"],
+  ADMIN: [
+    "/",
+    "/account",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/teams",
+    "/admin/audit",
+    "/admin/jobs",
+  ],
   CAMPAIGN_MANAGER: ["/", "/account"],
   TEAM_LEAD: ["/", "/account", "/admin/teams"],
   REQUEST_HANDLER: ["/", "/account"],
@@ -66,9 +79,9 @@ describe("signed-out pages", () => {
     await page.getByLabel("E-mail address").fill(STAFF_BY_ROLE.ADMIN.email);
     await page.getByLabel("Password").fill("not the password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain(
-      "The e-mail address or password is not right",
-    );
+    await expect
+      .poll(() => page.getByRole("alert").textContent())
+      .toContain("The e-mail address or password is not right");
     await checkPage(page, "public-login-error");
     await context.close();
   });
@@ -82,7 +95,10 @@ describe.each(Object.keys(STAFF_BY_ROLE) as Role[])("signed in as %s", (role) =>
     for (const path of REACHABLE[role]) {
       const response = await page.goto(`${portal.url}${path}`);
       expect(response?.status(), `${role} ${path}`).toBe(200);
-      await checkPage(page, `${role.toLowerCase()}${path === "/" ? "-home" : path.replaceAll("/", "-")}`);
+      await checkPage(
+        page,
+        `${role.toLowerCase()}${path === "/" ? "-home" : path.replaceAll("/", "-")}`,
+      );
     }
     // Detail pages, reached by following the first link in each list.
     if (role === "ADMIN" || role === "TEAM_LEAD") {
@@ -134,12 +150,16 @@ describe("an admin adds a user who sets a password and signs in", () => {
     await newPage.getByLabel("Type the password again").fill("a long enough password");
     await newPage.getByRole("button", { name: "Set password" }).click();
     await newPage.waitForURL(/\/login$/);
-    await expect.poll(() => newPage.getByRole("status").textContent()).toContain("Your password is set");
+    await expect
+      .poll(() => newPage.getByRole("status").textContent())
+      .toContain("Your password is set");
     await signIn(newPage, "nia.new@e2e.test", "a long enough password");
     await expect.poll(() => newPage.locator("h1").textContent()).toContain("Hello, Nia New");
 
     await newPage.goto(link.replace(/^https?:\/\/[^/]+/, portal.url));
-    await expect.poll(() => newPage.locator("h1").textContent()).toContain("This link cannot be used");
+    await expect
+      .poll(() => newPage.locator("h1").textContent())
+      .toContain("This link cannot be used");
     await checkPage(newPage, "public-set-password-spent");
     await newcomer.close();
     await admin.close();
@@ -167,13 +187,21 @@ describe("transport", () => {
     expect(await (await fetch(`${portal.url}/healthz`)).text()).toBe("ok\n");
     const ready = await fetch(`${portal.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, database: true, migrations: true, workers: true });
+    expect(await ready.json()).toEqual({
+      ready: true,
+      database: true,
+      migrations: true,
+      workers: true,
+    });
   });
 
   it("refuses a cross-site sign-in post", async () => {
     const response = await fetch(`${portal.url}/login`, {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://evil.example" },
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Origin: "https://evil.example",
+      },
       body: "email=a%40b.c&password=x",
       redirect: "manual",
     });

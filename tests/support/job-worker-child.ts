@@ -22,13 +22,24 @@ export const exactlyOnceJob = defineJob({
   name: "test.exactly-once",
   description: "Test job: one audit row per key, whatever happens to the worker",
   payload: z.object({ key: z.string(), killPoint: z.enum(["before-commit", "after-commit"]) }),
-  options: { expireInSeconds: 5, retryLimit: 5, retryDelaySeconds: 0, retryBackoff: false, concurrency: 2 },
+  options: {
+    expireInSeconds: 5,
+    retryLimit: 5,
+    retryDelaySeconds: 0,
+    retryBackoff: false,
+    concurrency: 2,
+  },
   async handler({ key, killPoint }, { database, retryCount }) {
     say(`STARTED ${key} ${retryCount}`);
     if (retryCount === 0 && killPoint === "before-commit") await hang();
     const did = await database.prisma.$transaction(async (tx) => {
       if (!(await completeOnce(tx, `test.exactly-once:${key}`))) return false;
-      await recordAudit(tx, { actor: { id: null, label: "system" }, action: "test.effect", entityType: "test", entityId: key });
+      await recordAudit(tx, {
+        actor: { id: null, label: "system" },
+        action: "test.effect",
+        entityType: "test",
+        entityId: key,
+      });
       return true;
     });
     say(`${did ? "EFFECT" : "SKIPPED"} ${key}`);

@@ -17,11 +17,22 @@ export interface RunningPortal {
 
 export const TEST_PASSWORD = "correct horse battery staple";
 
-export const STAFF_BY_ROLE: Record<Role, { email: string; displayName: string; teamNames: string[] }> = {
+export const STAFF_BY_ROLE: Record<
+  Role,
+  { email: string; displayName: string; teamNames: string[] }
+> = {
   ADMIN: { email: "admin@e2e.test", displayName: "Ada Admin", teamNames: [] },
   CAMPAIGN_MANAGER: { email: "campaigns@e2e.test", displayName: "Cam Campaign", teamNames: [] },
-  TEAM_LEAD: { email: "lead@e2e.test", displayName: "Lou Lead", teamNames: ["Cardiology appointments"] },
-  REQUEST_HANDLER: { email: "handler@e2e.test", displayName: "Hal Handler", teamNames: ["Cardiology appointments"] },
+  TEAM_LEAD: {
+    email: "lead@e2e.test",
+    displayName: "Lou Lead",
+    teamNames: ["Cardiology appointments"],
+  },
+  REQUEST_HANDLER: {
+    email: "handler@e2e.test",
+    displayName: "Hal Handler",
+    teamNames: ["Cardiology appointments"],
+  },
   VIEWER: { email: "viewer@e2e.test", displayName: "Val Viewer", teamNames: [] },
 };
 
@@ -42,7 +53,11 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Run
   const pgliteDir = path.join(dataDir, "pglite");
   const database = await openDatabase({ dataDir: pgliteDir });
   for (const [role, staff] of Object.entries(STAFF_BY_ROLE)) {
-    await upsertStaffAccount(database.prisma, { ...staff, role: role as Role, password: TEST_PASSWORD });
+    await upsertStaffAccount(database.prisma, {
+      ...staff,
+      role: role as Role,
+      password: TEST_PASSWORD,
+    });
   }
   await database.close();
 

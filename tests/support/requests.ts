@@ -34,14 +34,20 @@ export async function signedInAs(role: Role, teamNames: string[] = []): Promise<
     password: "a password that is long",
     teamNames,
   });
-  const { setCookie } = await createSession(userId, { clientAddress: "127.0.0.1", userAgent: "vitest" });
+  const { setCookie } = await createSession(userId, {
+    clientAddress: "127.0.0.1",
+    userAgent: "vitest",
+  });
   const { csrf, cookie } = await csrfCookie();
   return { userId, email, csrf, cookie: `${cookieValue(setCookie)}; ${cookie}` };
 }
 
 export function get(path: string, identity?: { cookie: string }): Request {
   return new Request(`${ORIGIN}${path}`, {
-    headers: { ...(identity ? { Cookie: identity.cookie } : {}), "X-Pkbdesk-Client-Address": "127.0.0.1" },
+    headers: {
+      ...(identity ? { Cookie: identity.cookie } : {}),
+      "X-Pkbdesk-Client-Address": "127.0.0.1",
+    },
   });
 }
 

@@ -52,7 +52,16 @@ export default {
   const sql = await new Promise((resolve, reject) => {
     execFile(
       join(here, "node_modules/.bin/prisma"),
-      ["migrate", "diff", ...fromArgs, "--to-schema-datamodel", toPath, "--script", "--config", join(work, "prisma.config.mjs")],
+      [
+        "migrate",
+        "diff",
+        ...fromArgs,
+        "--to-schema-datamodel",
+        toPath,
+        "--script",
+        "--config",
+        join(work, "prisma.config.mjs"),
+      ],
       {
         cwd: work,
         env: {
@@ -64,7 +73,8 @@ export default {
         },
         maxBuffer: 64 * 1024 * 1024,
       },
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
     );
   });
   process.stdout.write(sql);

@@ -69,7 +69,8 @@ export function SelectField({
   errors,
   options,
   ...select
-}: FieldProps & SelectHTMLAttributes<HTMLSelectElement> & { options: Array<{ value: string; label: string }> }) {
+}: FieldProps &
+  SelectHTMLAttributes<HTMLSelectElement> & { options: Array<{ value: string; label: string }> }) {
   return (
     <FieldFrame id={id} label={label} hint={hint} errors={errors}>
       <select

@@ -1,6 +1,14 @@
 import type { ReactNode } from "react";
 
-export function PageHeading({ title, lede, actions }: { title: string; lede?: ReactNode; actions?: ReactNode }) {
+export function PageHeading({
+  title,
+  lede,
+  actions,
+}: {
+  title: string;
+  lede?: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>

@@ -41,12 +41,32 @@ describe("audit queries", () => {
     // 23:30 UTC on the 29th is 00:30 BST on the 30th.
     await db.auditEvent.createMany({
       data: [
-        { occurredAt: new Date("2026-03-28T23:30:00Z"), actorLabel: "a", action: "test.day", entityType: "t", entityId: "28th" },
-        { occurredAt: new Date("2026-03-29T12:00:00Z"), actorLabel: "a", action: "test.day", entityType: "t", entityId: "29th" },
-        { occurredAt: new Date("2026-03-29T23:30:00Z"), actorLabel: "a", action: "test.day", entityType: "t", entityId: "30th" },
+        {
+          occurredAt: new Date("2026-03-28T23:30:00Z"),
+          actorLabel: "a",
+          action: "test.day",
+          entityType: "t",
+          entityId: "28th",
+        },
+        {
+          occurredAt: new Date("2026-03-29T12:00:00Z"),
+          actorLabel: "a",
+          action: "test.day",
+          entityType: "t",
+          entityId: "29th",
+        },
+        {
+          occurredAt: new Date("2026-03-29T23:30:00Z"),
+          actorLabel: "a",
+          action: "test.day",
+          entityType: "t",
+          entityId: "30th",
+        },
       ],
     });
-    const page = await auditPage(AuditFilterSchema.parse({ action: "test.day", from: "2026-03-29", to: "2026-03-29" }));
+    const page = await auditPage(
+      AuditFilterSchema.parse({ action: "test.day", from: "2026-03-29", to: "2026-03-29" }),
+    );
     expect(page.rows.map((row) => row.entityId)).toEqual(["29th"]);
   });
 
@@ -54,16 +74,29 @@ describe("audit queries", () => {
     const admin = await signedInAs("ADMIN");
     const db = await prisma();
     await db.auditEvent.create({
-      data: { actorLabel: "=HYPERLINK(\"http://evil\")", action: "test.export", entityType: "test", entityId: "+44" },
+      data: {
+        actorLabel: '=HYPERLINK("http://evil")',
+        action: "test.export",
+        entityType: "test",
+        entityId: "+44",
+      },
     });
-    const response = (await exportLoader({ request: get("/admin/audit/export.csv?action=test.export", admin), params: {}, context: {} })) as Response;
+    const response = (await exportLoader({
+      request: get("/admin/audit/export.csv?action=test.export", admin),
+      params: {},
+      context: {},
+    })) as Response;
     expect(response.headers.get("Content-Type")).toContain("text/csv");
     const csv = await response.text();
     const lines = csv.trim().split("\r\n");
-    expect(lines[0]).toBe("id,occurred_at_utc,actor,action,entity_type,entity_id,client_address,details");
+    expect(lines[0]).toBe(
+      "id,occurred_at_utc,actor,action,entity_type,entity_id,client_address,details",
+    );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(lines[1]).toContain(",'+44,");
-    expect(await db.auditEvent.count({ where: { action: "audit.export", actorId: admin.userId } })).toBe(1);
+    expect(
+      await db.auditEvent.count({ where: { action: "audit.export", actorId: admin.userId } }),
+    ).toBe(1);
   });
 });

@@ -6,15 +6,45 @@ import { UK_TIME_ZONE } from "~/platform/uk-time.ts";
 
 /** Filters for the audit page and export, parsed from the query string. */
 export const AuditFilterSchema = z.object({
-  action: z.string().trim().max(100).transform((value) => value || undefined).optional(),
-  entityType: z.string().trim().max(100).transform((value) => value || undefined).optional(),
-  entityId: z.string().trim().max(200).transform((value) => value || undefined).optional(),
-  actor: z.string().trim().max(320).transform((value) => value || undefined).optional(),
+  action: z
+    .string()
+    .trim()
+    .max(100)
+    .transform((value) => value || undefined)
+    .optional(),
+  entityType: z
+    .string()
+    .trim()
+    .max(100)
+    .transform((value) => value || undefined)
+    .optional(),
+  entityId: z
+    .string()
+    .trim()
+    .max(200)
+    .transform((value) => value || undefined)
+    .optional(),
+  actor: z
+    .string()
+    .trim()
+    .max(320)
+    .transform((value) => value || undefined)
+    .optional(),
   /** UK calendar dates, inclusive */
-  from: z.iso.date().optional().or(z.literal("").transform(() => undefined)),
-  to: z.iso.date().optional().or(z.literal("").transform(() => undefined)),
+  from: z.iso
+    .date()
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  to: z.iso
+    .date()
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   /** keyset cursor: "<occurredAt ISO>_<id>" of the last row shown */
-  after: z.string().max(80).optional().or(z.literal("").transform(() => undefined)),
+  after: z
+    .string()
+    .max(80)
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
 });
 export type AuditFilter = z.infer<typeof AuditFilterSchema>;
 
@@ -69,7 +99,11 @@ type AuditRow = Prisma.AuditEventGetPayload<{ select: typeof SELECT }>;
 type Cursor = { occurredAt: Date; id: bigint };
 
 /** Rows strictly older than the cursor, newest first (ties on time broken by id). */
-async function rowsAfter(where: Prisma.AuditEventWhereInput, cursor: Cursor | null, take: number): Promise<AuditRow[]> {
+async function rowsAfter(
+  where: Prisma.AuditEventWhereInput,
+  cursor: Cursor | null,
+  take: number,
+): Promise<AuditRow[]> {
   const db = await prisma();
   return db.auditEvent.findMany({
     where: cursor

@@ -24,7 +24,11 @@ describe("audit trail", () => {
     const user = await db.user.findUniqueOrThrow({ where: { id: target.userId } });
     expect(user.role).toBe("VIEWER");
     expect(user.displayName).not.toBe("Renamed");
-    expect(await db.auditEvent.count({ where: { action: "user.update-access", entityId: target.userId } })).toBe(0);
+    expect(
+      await db.auditEvent.count({
+        where: { action: "user.update-access", entityId: target.userId },
+      }),
+    ).toBe(0);
 
     // The same call with a valid team commits both the change and its audit row.
     const team = await db.team.create({ data: { name: "Audit team" } });
@@ -33,19 +37,31 @@ describe("audit trail", () => {
       { role: "TEAM_LEAD", teamIds: [team.id], displayName: "Renamed" },
       { actor: { id: admin.userId, label: admin.email }, clientAddress: "127.0.0.1" },
     );
-    const rows = await db.auditEvent.findMany({ where: { action: "user.update-access", entityId: target.userId } });
+    const rows = await db.auditEvent.findMany({
+      where: { action: "user.update-access", entityId: target.userId },
+    });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ actorId: admin.userId, clientAddress: "127.0.0.1", entityType: "user" });
+    expect(rows[0]).toMatchObject({
+      actorId: admin.userId,
+      clientAddress: "127.0.0.1",
+      entityType: "user",
+    });
     expect(rows[0]!.details).toMatchObject({ role: "TEAM_LEAD", previousRole: "VIEWER" });
   });
 
   it("is append-only: the database refuses UPDATE, DELETE and TRUNCATE", async () => {
     const db = await prisma();
     await db.$transaction((tx) =>
-      recordAudit(tx, { actor: { id: null, label: "system" }, action: "test.append-only", entityType: "test" }),
+      recordAudit(tx, {
+        actor: { id: null, label: "system" },
+        action: "test.append-only",
+        entityType: "test",
+      }),
     );
     const row = await db.auditEvent.findFirstOrThrow({ where: { action: "test.append-only" } });
-    await expect(db.auditEvent.update({ where: { id: row.id }, data: { action: "tampered" } })).rejects.toThrow(/append-only/);
+    await expect(
+      db.auditEvent.update({ where: { id: row.id }, data: { action: "tampered" } }),
+    ).rejects.toThrow(/append-only/);
     await expect(db.auditEvent.delete({ where: { id: row.id } })).rejects.toThrow(/append-only/);
     await expect(db.$executeRawUnsafe(`TRUNCATE "AuditEvent"`)).rejects.toThrow(/append-only/);
     expect(await db.auditEvent.count({ where: { action: "test.append-only" } })).toBe(1);

@@ -14,7 +14,11 @@ describe("CSRF protection on mutations", () => {
   it("accepts a same-origin form with the matching token", async () => {
     const admin = await signedInAs("ADMIN");
     const response = await settle(() =>
-      createTeamAction({ request: post("/admin/teams", { name: "Accepted team" }, admin), params: {}, context: {} }),
+      createTeamAction({
+        request: post("/admin/teams", { name: "Accepted team" }, admin),
+        params: {},
+        context: {},
+      }),
     );
     expect(response.status).toBe(302);
     expect(await teamCount("Accepted team")).toBe(1);
@@ -29,7 +33,11 @@ describe("CSRF protection on mutations", () => {
     const admin = await signedInAs("ADMIN");
     const name = `Refused ${Math.random()}`;
     const response = await settle(() =>
-      createTeamAction({ request: post("/admin/teams", { name }, admin, options), params: {}, context: {} }),
+      createTeamAction({
+        request: post("/admin/teams", { name }, admin, options),
+        params: {},
+        context: {},
+      }),
     );
     expect(response.status).toBe(403);
     expect(await teamCount(name)).toBe(0);

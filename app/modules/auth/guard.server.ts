@@ -22,7 +22,10 @@ export function notFound(): Response {
 }
 
 /** Only same-site paths: no scheme, no host, no protocol-relative `//` or `/\` tricks. */
-export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/"): string {
+export function safeRedirect(
+  to: FormDataEntryValue | string | null | undefined,
+  fallback = "/",
+): string {
   if (typeof to !== "string" || to.length === 0 || to.length > 2000) return fallback;
   if (!to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
   // Backslashes and control characters are how browsers get talked into other hosts.

@@ -14,8 +14,7 @@ export const ACCOUNT_LIMIT = { failures: 5, windowMs: 15 * 60 * 1000, lockMs: 15
 export const ADDRESS_LIMIT = { failures: 30, windowMs: 15 * 60 * 1000, lockMs: 15 * 60 * 1000 };
 
 export type LoginResult =
-  | { ok: true; userId: string; setCookie: string }
-  | { ok: false; reason: "invalid" | "throttled" };
+  { ok: true; userId: string; setCookie: string } | { ok: false; reason: "invalid" | "throttled" };
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -61,7 +60,9 @@ export async function attemptLogin(input: {
         entityType: "user",
         entityId: user?.id ?? null,
         clientAddress: input.clientAddress,
-        details: { reason: !user ? "unknown-account" : user.disabledAt ? "disabled" : "bad-password" },
+        details: {
+          reason: !user ? "unknown-account" : user.disabledAt ? "disabled" : "bad-password",
+        },
       });
     });
     return { ok: false, reason: "invalid" };

@@ -95,5 +95,4 @@ export function hasPermission(role: Role, permission: Permission): boolean {
  * (app/routes.access.test.ts) fails for a route module that has no declaration or does not enforce it.
  */
 export type RouteAccess =
-  | { public: true; reason: string }
-  | { loader?: Permission; action?: Permission };
+  { public: true; reason: string } | { loader?: Permission; action?: Permission };

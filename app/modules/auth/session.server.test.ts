@@ -5,7 +5,12 @@ import { withTestDatabase } from "../../../tests/support/database.ts";
 import { get, post, settle, signedInAs, csrfCookie } from "../../../tests/support/requests.ts";
 import { attemptLogin, ACCOUNT_LIMIT } from "./login.server.ts";
 import { getCookies } from "./cookies.server.ts";
-import { getActiveSession, hashSessionToken, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from "./session.server.ts";
+import {
+  getActiveSession,
+  hashSessionToken,
+  SESSION_ABSOLUTE_MS,
+  SESSION_IDLE_MS,
+} from "./session.server.ts";
 import { setUserDisabled } from "./users.server.ts";
 import { upsertStaffAccount } from "./staff-seed.server.ts";
 import { action as loginAction } from "~/routes/login/route.tsx";
@@ -26,8 +31,18 @@ async function tokenFrom(setCookie: string): Promise<string> {
 describe("sessions", () => {
   it("defeats session fixation: sign-in issues a new id and ends the one the browser had", async () => {
     const email = "fixation@test.nhs.uk";
-    await upsertStaffAccount(await prisma(), { email, displayName: "F", role: "VIEWER", password: "long enough password" });
-    const first = await attemptLogin({ email, password: "long enough password", clientAddress: null, userAgent: null });
+    await upsertStaffAccount(await prisma(), {
+      email,
+      displayName: "F",
+      role: "VIEWER",
+      password: "long enough password",
+    });
+    const first = await attemptLogin({
+      email,
+      password: "long enough password",
+      clientAddress: null,
+      userAgent: null,
+    });
     if (!first.ok) throw new Error("login failed");
     const planted = await tokenFrom(first.setCookie);
     // The same browser (or an attacker who planted that cookie) signs in again.
@@ -41,10 +56,14 @@ describe("sessions", () => {
     if (!second.ok) throw new Error("login failed");
     const fresh = await tokenFrom(second.setCookie);
     expect(fresh).not.toBe(planted);
-    const old = await (await prisma()).session.findUnique({ where: { id: hashSessionToken(planted) } });
+    const old = await (
+      await prisma()
+    ).session.findUnique({ where: { id: hashSessionToken(planted) } });
     expect(old?.revokedReason).toBe("replaced");
     expect(await getActiveSession(get("/", { cookie: first.setCookie.split(";")[0]! }))).toBeNull();
-    expect(await getActiveSession(get("/", { cookie: second.setCookie.split(";")[0]! }))).not.toBeNull();
+    expect(
+      await getActiveSession(get("/", { cookie: second.setCookie.split(";")[0]! })),
+    ).not.toBeNull();
   });
 
   it("ends a session idle for 30 minutes", async () => {
@@ -63,7 +82,11 @@ describe("sessions", () => {
 
   it("ends a session 12 hours after sign-in however active it was", async () => {
     const identity = await signedInAs("VIEWER");
-    for (let elapsed = 0; elapsed < SESSION_ABSOLUTE_MS - 20 * 60 * 1000; elapsed += 20 * 60 * 1000) {
+    for (
+      let elapsed = 0;
+      elapsed < SESSION_ABSOLUTE_MS - 20 * 60 * 1000;
+      elapsed += 20 * 60 * 1000
+    ) {
       clock.advance(20 * 60 * 1000);
       expect(await getActiveSession(get("/", identity))).not.toBeNull();
     }
@@ -93,7 +116,12 @@ describe("sessions", () => {
     });
     expect(sessionsEnded).toBe(1);
     expect(await getActiveSession(get("/", target))).toBeNull();
-    const result = await attemptLogin({ email: target.email, password: "a password that is long", clientAddress: null, userAgent: null });
+    const result = await attemptLogin({
+      email: target.email,
+      password: "a password that is long",
+      clientAddress: null,
+      userAgent: null,
+    });
     expect(result).toEqual({ ok: false, reason: "invalid" });
   });
 });
@@ -102,8 +130,20 @@ describe("sign-in", () => {
   it("gives the same generic answer for an unknown account and a wrong password", async () => {
     const identity = await signedInAs("VIEWER");
     const { cookie, csrf } = await csrfCookie();
-    const unknown = await settle(() => loginAction({ request: post("/login", { email: "nobody@test.nhs.uk", password: "x" }, { cookie, csrf }), params: {}, context: {} }));
-    const wrong = await settle(() => loginAction({ request: post("/login", { email: identity.email, password: "x" }, { cookie, csrf }), params: {}, context: {} }));
+    const unknown = await settle(() =>
+      loginAction({
+        request: post("/login", { email: "nobody@test.nhs.uk", password: "x" }, { cookie, csrf }),
+        params: {},
+        context: {},
+      }),
+    );
+    const wrong = await settle(() =>
+      loginAction({
+        request: post("/login", { email: identity.email, password: "x" }, { cookie, csrf }),
+        params: {},
+        context: {},
+      }),
+    );
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
     expect(await unknown.json()).toEqual(await wrong.json());
@@ -111,12 +151,42 @@ describe("sign-in", () => {
 
   it("locks an account after repeated failures, even with the right password, then lets it in after the lock", async () => {
     const email = "locked@test.nhs.uk";
-    await upsertStaffAccount(await prisma(), { email, displayName: "L", role: "VIEWER", password: "the right password" });
+    await upsertStaffAccount(await prisma(), {
+      email,
+      displayName: "L",
+      role: "VIEWER",
+      password: "the right password",
+    });
     for (let attempt = 0; attempt < ACCOUNT_LIMIT.failures; attempt += 1) {
-      expect((await attemptLogin({ email, password: "wrong", clientAddress: `10.0.0.${attempt}`, userAgent: null })).ok).toBe(false);
+      expect(
+        (
+          await attemptLogin({
+            email,
+            password: "wrong",
+            clientAddress: `10.0.0.${attempt}`,
+            userAgent: null,
+          })
+        ).ok,
+      ).toBe(false);
     }
-    expect(await attemptLogin({ email, password: "the right password", clientAddress: "10.0.1.1", userAgent: null })).toEqual({ ok: false, reason: "throttled" });
+    expect(
+      await attemptLogin({
+        email,
+        password: "the right password",
+        clientAddress: "10.0.1.1",
+        userAgent: null,
+      }),
+    ).toEqual({ ok: false, reason: "throttled" });
     clock.advance(ACCOUNT_LIMIT.lockMs + 1000);
-    expect((await attemptLogin({ email, password: "the right password", clientAddress: "10.0.1.1", userAgent: null })).ok).toBe(true);
+    expect(
+      (
+        await attemptLogin({
+          email,
+          password: "the right password",
+          clientAddress: "10.0.1.1",
+          userAgent: null,
+        })
+      ).ok,
+    ).toBe(true);
   });
 });

@@ -135,7 +135,11 @@ export async function endUserSessions(
 ): Promise<number> {
   const db = tx ?? (await prisma());
   const result = await db.session.updateMany({
-    where: { userId, revokedAt: null, ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}) },
+    where: {
+      userId,
+      revokedAt: null,
+      ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}),
+    },
     data: { revokedAt: now(), revokedReason: reason },
   });
   return result.count;

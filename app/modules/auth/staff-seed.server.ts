@@ -10,7 +10,13 @@ import { hashPassword } from "./password.server.ts";
  */
 export async function upsertStaffAccount(
   prisma: PrismaClient,
-  input: { email: string; displayName: string; role: Role; password?: string; teamNames?: string[] },
+  input: {
+    email: string;
+    displayName: string;
+    role: Role;
+    password?: string;
+    teamNames?: string[];
+  },
 ): Promise<string> {
   const email = normaliseEmail(input.email);
   const passwordHash = input.password ? await hashPassword(input.password) : null;
@@ -18,7 +24,12 @@ export async function upsertStaffAccount(
     const teams = [];
     for (const name of input.teamNames ?? []) {
       teams.push(
-        await tx.team.upsert({ where: { name }, create: { name }, update: {}, select: { id: true } }),
+        await tx.team.upsert({
+          where: { name },
+          create: { name },
+          update: {},
+          select: { id: true },
+        }),
       );
     }
     const user = await tx.user.upsert({

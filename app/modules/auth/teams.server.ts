@@ -34,7 +34,9 @@ export async function getTeam(id: string) {
       members: {
         orderBy: { user: { displayName: "asc" } },
         select: {
-          user: { select: { id: true, displayName: true, email: true, role: true, disabledAt: true } },
+          user: {
+            select: { id: true, displayName: true, email: true, role: true, disabledAt: true },
+          },
         },
       },
     },
@@ -57,7 +59,12 @@ export async function createTeam(
       data: { name, description: input.description.trim() },
       select: { id: true },
     });
-    await recordAudit(tx, { ...context, action: "team.create", entityType: "team", entityId: team.id });
+    await recordAudit(tx, {
+      ...context,
+      action: "team.create",
+      entityType: "team",
+      entityId: team.id,
+    });
     return team.id;
   });
 }

@@ -31,8 +31,12 @@ class Worker {
   async waitFor(predicate: (lines: string[]) => boolean, what: string, timeoutMs = 60_000) {
     const started = Date.now();
     while (!predicate(this.lines())) {
-      if (this.child.exitCode != null) throw new Error(`worker exited while waiting for ${what}:\n${this.output}`);
-      if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}:\n${this.output}`);
+      if (this.child.exitCode != null) {
+        throw new Error(`worker exited while waiting for ${what}:\n${this.output}`);
+      }
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`timed out waiting for ${what}:\n${this.output}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -44,7 +48,11 @@ class Worker {
   }
 }
 
-async function prepareTarget(): Promise<{ target: string; open: () => Promise<Database>; cleanup: () => Promise<void> }> {
+async function prepareTarget(): Promise<{
+  target: string;
+  open: () => Promise<Database>;
+  cleanup: () => Promise<void>;
+}> {
   const url = process.env.TEST_DATABASE_URL;
   const template = inject("postgresTemplate");
   if (url && template) {
@@ -75,51 +83,57 @@ async function prepareTarget(): Promise<{ target: string; open: () => Promise<Da
 }
 
 describe("a worker killed with SIGKILL mid-job", () => {
-  it("is retried after restart and each job's effect happens exactly once", { timeout: 120_000 }, async () => {
-    const { target, open, cleanup } = await prepareTarget();
-    try {
-      // Migrate (embedded: creates the data directory) before any worker opens it.
-      await (await open()).close();
-
-      const first = new Worker(target, true);
-      await first.waitFor(
-        (lines) => lines.includes("STARTED before-commit 0") && lines.includes("EFFECT after-commit"),
-        "both jobs to reach their kill points",
-      );
-      await first.kill("SIGKILL");
-      expect(first.lines().some((line) => line.startsWith("EFFECT before-commit"))).toBe(false);
-
-      const second = new Worker(target, false);
-      await second.waitFor(
-        (lines) => lines.includes("EFFECT before-commit") && lines.includes("SKIPPED after-commit"),
-        "the retries to finish",
-      );
-      // Let pg-boss record completion, then stop gracefully.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      await second.kill("SIGTERM");
-      expect(second.lines()).toContain("STARTED before-commit 1");
-      expect(second.lines()).toContain("STARTED after-commit 1");
-
-      const database = await open();
+  it(
+    "is retried after restart and each job's effect happens exactly once",
+    { timeout: 120_000 },
+    async () => {
+      const { target, open, cleanup } = await prepareTarget();
       try {
-        const effects = await database.prisma.auditEvent.groupBy({
-          by: ["entityId"],
-          where: { action: "test.effect" },
-          _count: true,
-        });
-        expect(Object.fromEntries(effects.map((row) => [row.entityId, row._count]))).toEqual({
-          "before-commit": 1,
-          "after-commit": 1,
-        });
-        const states = await database.sql.query<{ state: string }>(
-          `SELECT state FROM pgboss.job WHERE name = 'test.exactly-once' ORDER BY state`,
+        // Migrate (embedded: creates the data directory) before any worker opens it.
+        await (await open()).close();
+
+        const first = new Worker(target, true);
+        await first.waitFor(
+          (lines) =>
+            lines.includes("STARTED before-commit 0") && lines.includes("EFFECT after-commit"),
+          "both jobs to reach their kill points",
         );
-        expect(states.map((row) => row.state)).toEqual(["completed", "completed"]);
+        await first.kill("SIGKILL");
+        expect(first.lines().some((line) => line.startsWith("EFFECT before-commit"))).toBe(false);
+
+        const second = new Worker(target, false);
+        await second.waitFor(
+          (lines) =>
+            lines.includes("EFFECT before-commit") && lines.includes("SKIPPED after-commit"),
+          "the retries to finish",
+        );
+        // Let pg-boss record completion, then stop gracefully.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await second.kill("SIGTERM");
+        expect(second.lines()).toContain("STARTED before-commit 1");
+        expect(second.lines()).toContain("STARTED after-commit 1");
+
+        const database = await open();
+        try {
+          const effects = await database.prisma.auditEvent.groupBy({
+            by: ["entityId"],
+            where: { action: "test.effect" },
+            _count: true,
+          });
+          expect(Object.fromEntries(effects.map((row) => [row.entityId, row._count]))).toEqual({
+            "before-commit": 1,
+            "after-commit": 1,
+          });
+          const states = await database.sql.query<{ state: string }>(
+            `SELECT state FROM pgboss.job WHERE name = 'test.exactly-once' ORDER BY state`,
+          );
+          expect(states.map((row) => row.state)).toEqual(["completed", "completed"]);
+        } finally {
+          await database.close();
+        }
       } finally {
-        await database.close();
+        await cleanup();
       }
-    } finally {
-      await cleanup();
-    }
-  });
+    },
+  );
 });

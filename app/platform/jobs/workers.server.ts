@@ -3,7 +3,12 @@ import { getLogger } from "../logger.server.ts";
 import type { Database } from "../db.server.ts";
 import type { JobDefinition } from "./define-job.ts";
 
-const DEFAULTS = { retryLimit: 5, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 15 * 60 };
+const DEFAULTS = {
+  retryLimit: 5,
+  retryDelaySeconds: 10,
+  retryBackoff: true,
+  expireInSeconds: 15 * 60,
+};
 
 /** Creates (or updates) each job's queue with its retry and expiry policy. */
 export async function ensureQueues(boss: PgBoss, jobs: readonly JobDefinition[]): Promise<void> {
@@ -44,7 +49,9 @@ export async function startWorkers(
         const payload = job.payload.safeParse(received.data);
         if (!payload.success) {
           // A malformed payload will not improve on retry, but failing keeps it visible to admins.
-          throw new Error(`invalid payload for ${job.name}: ${payload.error.issues.length} issue(s)`);
+          throw new Error(
+            `invalid payload for ${job.name}: ${payload.error.issues.length} issue(s)`,
+          );
         }
         await job.handler(payload.data, {
           jobId: received.id,
@@ -53,7 +60,12 @@ export async function startWorkers(
           signal: received.signal,
         });
         logger.info(
-          { job: job.name, jobId: received.id, retryCount: received.retryCount, ms: Date.now() - started },
+          {
+            job: job.name,
+            jobId: received.id,
+            retryCount: received.retryCount,
+            ms: Date.now() - started,
+          },
           "job completed",
         );
       },

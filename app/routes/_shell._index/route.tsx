@@ -19,11 +19,36 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
   const role = session.user.role;
   const sections = [
-    { to: "/admin/users", title: "Users", text: "Create staff accounts, set roles and teams, issue set-password links, disable accounts.", allowed: hasPermission(role, "read:user") },
-    { to: "/admin/teams", title: "Teams", text: "The appointment teams requests are routed to, and who is in each.", allowed: hasPermission(role, "read:team") },
-    { to: "/admin/audit", title: "Audit trail", text: "Who did what, when and from where. Filter and export.", allowed: hasPermission(role, "read:audit") },
-    { to: "/admin/jobs", title: "Background jobs", text: "Queues, recent failures and retries.", allowed: hasPermission(role, "read:job") },
-    { to: "/account", title: "Your account", text: "Your role, teams and signed-in sessions.", allowed: true },
+    {
+      to: "/admin/users",
+      title: "Users",
+      text: "Create staff accounts, set roles and teams, issue set-password links, disable accounts.",
+      allowed: hasPermission(role, "read:user"),
+    },
+    {
+      to: "/admin/teams",
+      title: "Teams",
+      text: "The appointment teams requests are routed to, and who is in each.",
+      allowed: hasPermission(role, "read:team"),
+    },
+    {
+      to: "/admin/audit",
+      title: "Audit trail",
+      text: "Who did what, when and from where. Filter and export.",
+      allowed: hasPermission(role, "read:audit"),
+    },
+    {
+      to: "/admin/jobs",
+      title: "Background jobs",
+      text: "Queues, recent failures and retries.",
+      allowed: hasPermission(role, "read:job"),
+    },
+    {
+      to: "/account",
+      title: "Your account",
+      text: "Your role, teams and signed-in sessions.",
+      allowed: true,
+    },
   ].filter((section) => section.allowed);
   return Response.json({
     displayName: session.user.displayName,

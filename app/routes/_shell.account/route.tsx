@@ -20,7 +20,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const session = await requirePermission(request, access.loader);
   const db = await prisma();
   const [teams, sessions] = await Promise.all([
-    db.team.findMany({ where: { id: { in: session.user.teamIds } }, orderBy: { name: "asc" }, select: { name: true } }),
+    db.team.findMany({
+      where: { id: { in: session.user.teamIds } },
+      orderBy: { name: "asc" },
+      select: { name: true },
+    }),
     db.session.findMany({
       where: { userId: session.user.id, revokedAt: null, expiresAt: { gt: now() } },
       orderBy: { lastSeenAt: "desc" },
@@ -43,8 +47,24 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 function summariseUserAgent(userAgent: string | null): string {
   if (!userAgent) return "Unknown browser";
-  const browser = /Edg\//.test(userAgent) ? "Edge" : /Chrome\//.test(userAgent) ? "Chrome" : /Firefox\//.test(userAgent) ? "Firefox" : /Safari\//.test(userAgent) ? "Safari" : "Other browser";
-  const system = /Windows/.test(userAgent) ? "Windows" : /Mac OS/.test(userAgent) ? "macOS" : /Linux/.test(userAgent) ? "Linux" : /Android|iPhone|iPad/.test(userAgent) ? "mobile" : "unknown system";
+  const browser = /Edg\//.test(userAgent)
+    ? "Edge"
+    : /Chrome\//.test(userAgent)
+      ? "Chrome"
+      : /Firefox\//.test(userAgent)
+        ? "Firefox"
+        : /Safari\//.test(userAgent)
+          ? "Safari"
+          : "Other browser";
+  const system = /Windows/.test(userAgent)
+    ? "Windows"
+    : /Mac OS/.test(userAgent)
+      ? "macOS"
+      : /Linux/.test(userAgent)
+        ? "Linux"
+        : /Android|iPhone|iPad/.test(userAgent)
+          ? "mobile"
+          : "unknown system";
   return `${browser} on ${system}`;
 }
 
@@ -65,7 +85,8 @@ export async function action({ request }: ActionFunctionArgs) {
   });
   return redirectWithToast("/account", {
     kind: "success",
-    message: ended === 1 ? "1 other session was signed out." : `${ended} other sessions were signed out.`,
+    message:
+      ended === 1 ? "1 other session was signed out." : `${ended} other sessions were signed out.`,
   });
 }
 
@@ -100,9 +121,15 @@ export default function Account() {
           <caption className="sr-only">Your signed-in sessions</caption>
           <thead>
             <tr className="border-b-2 border-nhs-mid-grey">
-              <th scope="col" className="py-2 pr-4">Browser</th>
-              <th scope="col" className="py-2 pr-4">Signed in</th>
-              <th scope="col" className="py-2 pr-4">Last active</th>
+              <th scope="col" className="py-2 pr-4">
+                Browser
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Signed in
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Last active
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -3,7 +3,11 @@ import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { Button } from "~/components/ui/button.tsx";
 import { TextField } from "~/components/ui/field.tsx";
 import { PageHeading, Panel } from "~/components/ui/page-heading.tsx";
-import { auditPage, AuditFilterSchema, type AuditFilter } from "~/modules/audit/audit-query.server.ts";
+import {
+  auditPage,
+  AuditFilterSchema,
+  type AuditFilter,
+} from "~/modules/audit/audit-query.server.ts";
 import { requirePermission } from "~/modules/auth/guard.server.ts";
 import { hasPermission, type RouteAccess } from "~/modules/auth/permissions.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
@@ -42,7 +46,15 @@ interface AuditData {
   invalidFilter: boolean;
   canExport: boolean;
   filter: Record<string, string>;
-  rows: Array<{ id: string; occurredAt: string; actor: string; action: string; entity: string; clientAddress: string; details: string }>;
+  rows: Array<{
+    id: string;
+    occurredAt: string;
+    actor: string;
+    action: string;
+    entity: string;
+    clientAddress: string;
+    details: string;
+  }>;
   nextPage: string | null;
   isFirstPage: boolean;
 }
@@ -58,7 +70,10 @@ export default function Audit() {
         lede="Every sign-in, change and export, newest first. Entries cannot be edited or deleted."
         actions={
           data.canExport ? (
-            <a href={`/admin/audit/export.csv${exportQuery ? `?${exportQuery}` : ""}`} className="rounded border-2 border-nhs-blue bg-white px-4 py-2 font-bold no-underline">
+            <a
+              href={`/admin/audit/export.csv${exportQuery ? `?${exportQuery}` : ""}`}
+              className="rounded border-2 border-nhs-blue bg-white px-4 py-2 font-bold no-underline"
+            >
               Download CSV
             </a>
           ) : null
@@ -66,12 +81,47 @@ export default function Audit() {
       />
       <Panel>
         <Form method="get" className="grid gap-x-6 sm:grid-cols-3">
-          <TextField id="action" name="action" label="Action starts with" defaultValue={data.filter.action} hint="e.g. auth. or user.disable" />
-          <TextField id="actor" name="actor" label="Who" defaultValue={data.filter.actor} hint="Part of an e-mail address" />
-          <TextField id="entityType" name="entityType" label="Record type" defaultValue={data.filter.entityType} hint="e.g. user, team" />
-          <TextField id="entityId" name="entityId" label="Record id" defaultValue={data.filter.entityId} />
-          <TextField id="from" name="from" type="date" label="From (UK date)" defaultValue={data.filter.from} />
-          <TextField id="to" name="to" type="date" label="To (UK date)" defaultValue={data.filter.to} />
+          <TextField
+            id="action"
+            name="action"
+            label="Action starts with"
+            defaultValue={data.filter.action}
+            hint="e.g. auth. or user.disable"
+          />
+          <TextField
+            id="actor"
+            name="actor"
+            label="Who"
+            defaultValue={data.filter.actor}
+            hint="Part of an e-mail address"
+          />
+          <TextField
+            id="entityType"
+            name="entityType"
+            label="Record type"
+            defaultValue={data.filter.entityType}
+            hint="e.g. user, team"
+          />
+          <TextField
+            id="entityId"
+            name="entityId"
+            label="Record id"
+            defaultValue={data.filter.entityId}
+          />
+          <TextField
+            id="from"
+            name="from"
+            type="date"
+            label="From (UK date)"
+            defaultValue={data.filter.from}
+          />
+          <TextField
+            id="to"
+            name="to"
+            type="date"
+            label="To (UK date)"
+            defaultValue={data.filter.to}
+          />
           <div className="flex items-center gap-4 sm:col-span-3">
             <Button>Apply filters</Button>
             <Link to={location.pathname}>Clear filters</Link>
@@ -92,12 +142,24 @@ export default function Audit() {
               <caption className="sr-only">Audit entries</caption>
               <thead>
                 <tr className="border-b-2 border-nhs-mid-grey">
-                  <th scope="col" className="py-2 pr-4">When (UK)</th>
-                  <th scope="col" className="py-2 pr-4">Who</th>
-                  <th scope="col" className="py-2 pr-4">Action</th>
-                  <th scope="col" className="py-2 pr-4">Record</th>
-                  <th scope="col" className="py-2 pr-4">From</th>
-                  <th scope="col" className="py-2 pr-4">Details</th>
+                  <th scope="col" className="py-2 pr-4">
+                    When (UK)
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Who
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Action
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Record
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    From
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Details
+                  </th>
                 </tr>
               </thead>
               <tbody>

@@ -40,36 +40,72 @@ export async function action({ request }: ActionFunctionArgs) {
   if (retried) {
     const database = await getDatabase();
     await database.prisma.$transaction((tx) =>
-      recordAudit(tx, { actor, clientAddress, action: "job.retry", entityType: "job", entityId: parsed.data.jobId, details: { queue: parsed.data.queue } }),
+      recordAudit(tx, {
+        actor,
+        clientAddress,
+        action: "job.retry",
+        entityType: "job",
+        entityId: parsed.data.jobId,
+        details: { queue: parsed.data.queue },
+      }),
     );
   }
-  return redirectWithToast("/admin/jobs", retried
-    ? { kind: "success", message: "The job was queued to run again." }
-    : { kind: "error", message: "That job is no longer failed, or does not exist." });
+  return redirectWithToast(
+    "/admin/jobs",
+    retried
+      ? { kind: "success", message: "The job was queued to run again." }
+      : { kind: "error", message: "That job is no longer failed, or does not exist." },
+  );
 }
 
 interface JobsData {
   canRetry: boolean;
-  queues: Array<{ name: string; description: string; queued: number; active: number; failed: number; total: number }>;
-  failures: Array<{ id: string; queue: string; failedAt: string; retryCount: number; error: string }>;
+  queues: Array<{
+    name: string;
+    description: string;
+    queued: number;
+    active: number;
+    failed: number;
+    total: number;
+  }>;
+  failures: Array<{
+    id: string;
+    queue: string;
+    failedAt: string;
+    retryCount: number;
+    error: string;
+  }>;
 }
 
 export default function Jobs() {
   const data = useLoaderData<JobsData>();
   return (
     <>
-      <PageHeading title="Background jobs" lede="Work that runs outside page requests: syncs, status checks, token generation, delivery and housekeeping." />
+      <PageHeading
+        title="Background jobs"
+        lede="Work that runs outside page requests: syncs, status checks, token generation, delivery and housekeeping."
+      />
       <Panel>
         <h2 className="mb-4 text-xl font-bold">Queues</h2>
         <table className="w-full text-left">
           <caption className="sr-only">Job queues and their counts</caption>
           <thead>
             <tr className="border-b-2 border-nhs-mid-grey">
-              <th scope="col" className="py-2 pr-4">Queue</th>
-              <th scope="col" className="py-2 pr-4 text-right">Waiting</th>
-              <th scope="col" className="py-2 pr-4 text-right">Running</th>
-              <th scope="col" className="py-2 pr-4 text-right">Failed</th>
-              <th scope="col" className="py-2 pr-4 text-right">Total kept</th>
+              <th scope="col" className="py-2 pr-4">
+                Queue
+              </th>
+              <th scope="col" className="py-2 pr-4 text-right">
+                Waiting
+              </th>
+              <th scope="col" className="py-2 pr-4 text-right">
+                Running
+              </th>
+              <th scope="col" className="py-2 pr-4 text-right">
+                Failed
+              </th>
+              <th scope="col" className="py-2 pr-4 text-right">
+                Total kept
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -81,7 +117,11 @@ export default function Jobs() {
                 </td>
                 <td className="py-2 pr-4 text-right">{queue.queued}</td>
                 <td className="py-2 pr-4 text-right">{queue.active}</td>
-                <td className={`py-2 pr-4 text-right ${queue.failed > 0 ? "font-bold text-nhs-red" : ""}`}>{queue.failed}</td>
+                <td
+                  className={`py-2 pr-4 text-right ${queue.failed > 0 ? "font-bold text-nhs-red" : ""}`}
+                >
+                  {queue.failed}
+                </td>
                 <td className="py-2 pr-4 text-right">{queue.total}</td>
               </tr>
             ))}
@@ -97,11 +137,23 @@ export default function Jobs() {
             <caption className="sr-only">Jobs that failed after all their retries</caption>
             <thead>
               <tr className="border-b-2 border-nhs-mid-grey">
-                <th scope="col" className="py-2 pr-4">Queue</th>
-                <th scope="col" className="py-2 pr-4">Failed at (UK)</th>
-                <th scope="col" className="py-2 pr-4">Retries</th>
-                <th scope="col" className="py-2 pr-4">Error</th>
-                {data.canRetry ? <th scope="col" className="py-2 pr-4"><span className="sr-only">Action</span></th> : null}
+                <th scope="col" className="py-2 pr-4">
+                  Queue
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Failed at (UK)
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Retries
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Error
+                </th>
+                {data.canRetry ? (
+                  <th scope="col" className="py-2 pr-4">
+                    <span className="sr-only">Action</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody>
@@ -117,7 +169,9 @@ export default function Jobs() {
                         <CsrfInput />
                         <input type="hidden" name="queue" value={failure.queue} />
                         <input type="hidden" name="jobId" value={failure.id} />
-                        <Button variant="secondary" aria-label={`Retry job ${failure.id}`}>Retry</Button>
+                        <Button variant="secondary" aria-label={`Retry job ${failure.id}`}>
+                          Retry
+                        </Button>
                       </Form>
                     </td>
                   ) : null}

@@ -50,13 +50,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!(await getTeam(id.data))) throw notFound();
   const parsed = TeamSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
-    return Response.json({ errors: formErrorsFromZod(parsed.error) } satisfies ActionData, { status: 400 });
+    return Response.json({ errors: formErrorsFromZod(parsed.error) } satisfies ActionData, {
+      status: 400,
+    });
   }
   try {
     await updateTeam(id.data, parsed.data, { actor, clientAddress });
   } catch (error) {
     if (error instanceof TeamError) {
-      return Response.json({ errors: [{ field: "name", message: error.message }] } satisfies ActionData, { status: 400 });
+      return Response.json(
+        { errors: [{ field: "name", message: error.message }] } satisfies ActionData,
+        { status: 400 },
+      );
     }
     throw error;
   }
@@ -66,7 +71,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
 interface TeamData {
   canManage: boolean;
   canSeeUsers: boolean;
-  team: { id: string; name: string; description: string; members: Array<{ id: string; displayName: string; role: string; disabled: boolean }> };
+  team: {
+    id: string;
+    name: string;
+    description: string;
+    members: Array<{ id: string; displayName: string; role: string; disabled: boolean }>;
+  };
 }
 
 export default function TeamPage() {
@@ -87,7 +97,11 @@ export default function TeamPage() {
           <ul className="list-disc pl-6">
             {team.members.map((member) => (
               <li key={member.id}>
-                {canSeeUsers ? <Link to={`/admin/users/${member.id}`}>{member.displayName}</Link> : member.displayName}{" "}
+                {canSeeUsers ? (
+                  <Link to={`/admin/users/${member.id}`}>{member.displayName}</Link>
+                ) : (
+                  member.displayName
+                )}{" "}
                 — {member.role}
                 {member.disabled ? " (disabled)" : ""}
               </li>
@@ -101,8 +115,20 @@ export default function TeamPage() {
           <ErrorSummary errors={errors} />
           <Form method="post" noValidate>
             <CsrfInput />
-            <TextField id="name" name="name" label="Team name" defaultValue={team.name} errors={fieldErrors("name")} />
-            <TextField id="description" name="description" label="Description (optional)" defaultValue={team.description} errors={fieldErrors("description")} />
+            <TextField
+              id="name"
+              name="name"
+              label="Team name"
+              defaultValue={team.name}
+              errors={fieldErrors("name")}
+            />
+            <TextField
+              id="description"
+              name="description"
+              label="Description (optional)"
+              defaultValue={team.description}
+              errors={fieldErrors("description")}
+            />
             <Button>Save team</Button>
           </Form>
         </Panel>

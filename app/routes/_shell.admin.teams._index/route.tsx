@@ -20,7 +20,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const teams = await listTeams();
   return Response.json({
     canManage: hasPermission(session.user.role, "manage:team"),
-    teams: teams.map((team) => ({ id: team.id, name: team.name, description: team.description, members: team._count.members })),
+    teams: teams.map((team) => ({
+      id: team.id,
+      name: team.name,
+      description: team.description,
+      members: team._count.members,
+    })),
   });
 }
 
@@ -30,17 +35,25 @@ export async function action({ request }: ActionFunctionArgs) {
   const { form, actor, clientAddress } = await requireMutation(request, access.action);
   const parsed = TeamSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
-    return Response.json({ errors: formErrorsFromZod(parsed.error) } satisfies ActionData, { status: 400 });
+    return Response.json({ errors: formErrorsFromZod(parsed.error) } satisfies ActionData, {
+      status: 400,
+    });
   }
   try {
     await createTeam(parsed.data, { actor, clientAddress });
   } catch (error) {
     if (error instanceof TeamError) {
-      return Response.json({ errors: [{ field: "name", message: error.message }] } satisfies ActionData, { status: 400 });
+      return Response.json(
+        { errors: [{ field: "name", message: error.message }] } satisfies ActionData,
+        { status: 400 },
+      );
     }
     throw error;
   }
-  return redirectWithToast("/admin/teams", { kind: "success", message: `Team “${parsed.data.name}” created.` });
+  return redirectWithToast("/admin/teams", {
+    kind: "success",
+    message: `Team “${parsed.data.name}” created.`,
+  });
 }
 
 interface TeamsData {
@@ -54,7 +67,10 @@ export default function Teams() {
   const fieldErrors = (field: string) => messagesFor(errors, field);
   return (
     <>
-      <PageHeading title="Teams" lede="Appointment teams that requests are routed to. Members see their teams' worklists." />
+      <PageHeading
+        title="Teams"
+        lede="Appointment teams that requests are routed to. Members see their teams' worklists."
+      />
       <Panel>
         {data.teams.length === 0 ? (
           <p>No teams yet.</p>
@@ -63,16 +79,24 @@ export default function Teams() {
             <caption className="sr-only">Teams</caption>
             <thead>
               <tr className="border-b-2 border-nhs-mid-grey">
-                <th scope="col" className="py-2 pr-4">Team</th>
-                <th scope="col" className="py-2 pr-4">Description</th>
-                <th scope="col" className="py-2 pr-4 text-right">Members</th>
+                <th scope="col" className="py-2 pr-4">
+                  Team
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Description
+                </th>
+                <th scope="col" className="py-2 pr-4 text-right">
+                  Members
+                </th>
               </tr>
             </thead>
             <tbody>
               {data.teams.map((team) => (
                 <tr key={team.id} className="border-b border-nhs-pale-grey">
                   <td className="py-2 pr-4">
-                    <Link to={`/admin/teams/${team.id}`} className="font-bold">{team.name}</Link>
+                    <Link to={`/admin/teams/${team.id}`} className="font-bold">
+                      {team.name}
+                    </Link>
                   </td>
                   <td className="py-2 pr-4">{team.description || "—"}</td>
                   <td className="py-2 pr-4 text-right">{team.members}</td>
@@ -88,8 +112,19 @@ export default function Teams() {
           <ErrorSummary errors={errors} />
           <Form method="post" noValidate>
             <CsrfInput />
-            <TextField id="name" name="name" label="Team name" hint="For example: Cardiology appointments" errors={fieldErrors("name")} />
-            <TextField id="description" name="description" label="Description (optional)" errors={fieldErrors("description")} />
+            <TextField
+              id="name"
+              name="name"
+              label="Team name"
+              hint="For example: Cardiology appointments"
+              errors={fieldErrors("name")}
+            />
+            <TextField
+              id="description"
+              name="description"
+              label="Description (optional)"
+              errors={fieldErrors("description")}
+            />
             <Button>Add team</Button>
           </Form>
         </Panel>

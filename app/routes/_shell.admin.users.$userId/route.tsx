@@ -86,15 +86,27 @@ export async function action({ request, params }: ActionFunctionArgs) {
       }
       case "enable":
         await setUserDisabled(user.id, false, context);
-        return redirectWithToast(back, { kind: "success", message: `${user.displayName} can sign in again.` });
+        return redirectWithToast(back, {
+          kind: "success",
+          message: `${user.displayName} can sign in again.`,
+        });
       case "issue-setup-link": {
         const token = await issueSetupLink(user.id, context);
-        return Response.json({ ok: true, setupUrl: setupLinkUrl(request, token) } satisfies ActionData);
+        return Response.json({
+          ok: true,
+          setupUrl: setupLinkUrl(request, token),
+        } satisfies ActionData);
       }
     }
   } catch (error) {
     if (error instanceof UserError) {
-      return Response.json({ ok: false, errors: [{ field: error.field, message: error.message }] } satisfies ActionData, { status: 400 });
+      return Response.json(
+        {
+          ok: false,
+          errors: [{ field: error.field, message: error.message }],
+        } satisfies ActionData,
+        { status: 400 },
+      );
     }
     throw error;
   }
@@ -150,7 +162,13 @@ export default function EditUser() {
             <Form method="post" noValidate>
               <CsrfInput />
               <input type="hidden" name="intent" value="update-access" />
-              <TextField id="displayName" name="displayName" label="Full name" defaultValue={user.displayName} errors={fieldErrors("displayName")} />
+              <TextField
+                id="displayName"
+                name="displayName"
+                label="Full name"
+                defaultValue={user.displayName}
+                errors={fieldErrors("displayName")}
+              />
               <SelectField
                 id="role"
                 name="role"
@@ -159,7 +177,12 @@ export default function EditUser() {
                 errors={fieldErrors("role")}
                 options={Object.entries(ROLE_LABELS).map(([value, label]) => ({ value, label }))}
               />
-              <CheckboxGroup name="teamIds" legend="Teams" options={teams} defaultChecked={user.teamIds} />
+              <CheckboxGroup
+                name="teamIds"
+                legend="Teams"
+                options={teams}
+                defaultChecked={user.teamIds}
+              />
               <Button>Save changes</Button>
             </Form>
           </Panel>
@@ -177,7 +200,9 @@ export default function EditUser() {
           </Panel>
           {!isSelf ? (
             <Panel>
-              <h2 className="mb-2 text-xl font-bold">{user.disabled ? "Enable account" : "Disable account"}</h2>
+              <h2 className="mb-2 text-xl font-bold">
+                {user.disabled ? "Enable account" : "Disable account"}
+              </h2>
               <p className="mb-4">
                 {user.disabled
                   ? `${user.displayName} cannot sign in. Enabling lets them sign in again with their password.`

@@ -29,7 +29,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 interface UsersData {
   canCreate: boolean;
-  users: Array<{ id: string; displayName: string; email: string; role: string; teams: string[]; status: string; lastLogin: string }>;
+  users: Array<{
+    id: string;
+    displayName: string;
+    email: string;
+    role: string;
+    teams: string[];
+    status: string;
+    lastLogin: string;
+  }>;
 }
 
 export default function Users() {
@@ -41,7 +49,10 @@ export default function Users() {
         lede="Staff who can sign in to PKB Desk, their roles and teams."
         actions={
           data.canCreate ? (
-            <Link to="/admin/users/new" className="rounded bg-nhs-green px-4 py-2 font-bold text-white no-underline shadow-[0_4px_0_#00401e] hover:bg-[#00662f] hover:text-white">
+            <Link
+              to="/admin/users/new"
+              className="rounded bg-nhs-green px-4 py-2 font-bold text-white no-underline shadow-[0_4px_0_#00401e] hover:bg-[#00662f] hover:text-white"
+            >
               Add a user
             </Link>
           ) : null
@@ -52,18 +63,30 @@ export default function Users() {
           <caption className="sr-only">Users</caption>
           <thead>
             <tr className="border-b-2 border-nhs-mid-grey">
-              <th scope="col" className="py-2 pr-4">Name</th>
-              <th scope="col" className="py-2 pr-4">Role</th>
-              <th scope="col" className="py-2 pr-4">Teams</th>
-              <th scope="col" className="py-2 pr-4">Status</th>
-              <th scope="col" className="py-2 pr-4">Last signed in</th>
+              <th scope="col" className="py-2 pr-4">
+                Name
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Role
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Teams
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Status
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Last signed in
+              </th>
             </tr>
           </thead>
           <tbody>
             {data.users.map((user) => (
               <tr key={user.id} className="border-b border-nhs-pale-grey align-top">
                 <td className="py-2 pr-4">
-                  <Link to={`/admin/users/${user.id}`} className="font-bold">{user.displayName}</Link>
+                  <Link to={`/admin/users/${user.id}`} className="font-bold">
+                    {user.displayName}
+                  </Link>
                   <div className="text-sm text-nhs-dark-grey">{user.email}</div>
                 </td>
                 <td className="py-2 pr-4">{user.role}</td>
@@ -88,5 +111,7 @@ function StatusTag({ status }: { status: string }) {
       : status === "Disabled"
         ? "bg-[#f7d4d1] text-[#6b140e] border-[#6b140e]"
         : "bg-[#fff9c4] text-[#594d00] border-[#594d00]";
-  return <span className={`inline-block border px-2 py-0.5 text-sm font-bold ${style}`}>{status}</span>;
+  return (
+    <span className={`inline-block border px-2 py-0.5 text-sm font-bold ${style}`}>{status}</span>
+  );
 }

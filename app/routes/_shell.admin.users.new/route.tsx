@@ -45,7 +45,13 @@ export async function action({ request }: ActionFunctionArgs) {
     } satisfies ActionData);
   } catch (error) {
     if (error instanceof UserError) {
-      return Response.json({ ok: false, errors: [{ field: error.field, message: error.message }] } satisfies ActionData, { status: 400 });
+      return Response.json(
+        {
+          ok: false,
+          errors: [{ field: error.field, message: error.message }],
+        } satisfies ActionData,
+        { status: 400 },
+      );
     }
     throw error;
   }
@@ -70,13 +76,31 @@ export default function NewUser() {
   const fieldErrors = (field: string) => messagesFor(errors, field);
   return (
     <>
-      <PageHeading title="Add a user" lede="The new user gets a one-time link to set their own password." />
+      <PageHeading
+        title="Add a user"
+        lede="The new user gets a one-time link to set their own password."
+      />
       <ErrorSummary errors={errors} />
       <Panel>
         <Form method="post" noValidate>
           <CsrfInput />
-          <TextField id="displayName" name="displayName" label="Full name" autoComplete="off" errors={fieldErrors("displayName")} />
-          <TextField id="email" name="email" type="email" label="E-mail address" hint="Their work address; they sign in with it." autoComplete="off" spellCheck={false} errors={fieldErrors("email")} />
+          <TextField
+            id="displayName"
+            name="displayName"
+            label="Full name"
+            autoComplete="off"
+            errors={fieldErrors("displayName")}
+          />
+          <TextField
+            id="email"
+            name="email"
+            type="email"
+            label="E-mail address"
+            hint="Their work address; they sign in with it."
+            autoComplete="off"
+            spellCheck={false}
+            errors={fieldErrors("email")}
+          />
           <SelectField
             id="role"
             name="role"
@@ -85,7 +109,13 @@ export default function NewUser() {
             errors={fieldErrors("role")}
             options={Object.entries(ROLE_LABELS).map(([value, label]) => ({ value, label }))}
           />
-          <CheckboxGroup name="teamIds" legend="Teams" hint="Requests routed to these teams appear in their worklist." options={teams} defaultChecked={[]} />
+          <CheckboxGroup
+            name="teamIds"
+            legend="Teams"
+            hint="Requests routed to these teams appear in their worklist."
+            options={teams}
+            defaultChecked={[]}
+          />
           <Button>Add user</Button>
         </Form>
       </Panel>

@@ -81,8 +81,7 @@ export default function Login() {
       <main id="main-content" className="mx-auto max-w-xl px-4 py-10">
         <h1 className="mb-2 text-3xl font-bold">Sign in</h1>
         <p className="mb-6 text-lg text-nhs-dark-grey">
-          For trust staff handling Patients Know Best appointment requests and invitation
-          campaigns.
+          For trust staff handling Patients Know Best appointment requests and invitation campaigns.
         </p>
         <ErrorSummary errors={errors} />
         <Form method="post" className="bg-white p-6 shadow-sm" noValidate>

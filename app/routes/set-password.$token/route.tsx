@@ -76,8 +76,8 @@ export default function SetPassword() {
           <>
             <h1 className="mb-2 text-3xl font-bold">Set your password</h1>
             <p className="mb-6 text-lg">
-              Hello {displayName}. Choose a password of at least {MIN_PASSWORD_LENGTH} characters.
-              A short sentence is easier to remember and harder to guess.
+              Hello {displayName}. Choose a password of at least {MIN_PASSWORD_LENGTH} characters. A
+              short sentence is easier to remember and harder to guess.
             </p>
             <ErrorSummary errors={errors} />
             <Form method="post" className="bg-white p-6 shadow-sm" noValidate>
@@ -105,8 +105,8 @@ export default function SetPassword() {
           <>
             <h1 className="mb-2 text-3xl font-bold">This link cannot be used</h1>
             <p className="text-lg">
-              It has been used already, has expired, or was replaced by a newer link. Ask a PKB
-              Desk administrator for a new one.
+              It has been used already, has expired, or was replaced by a newer link. Ask a PKB Desk
+              administrator for a new one.
             </p>
             <p className="mt-6">
               <a href="/login">Go to sign in</a>

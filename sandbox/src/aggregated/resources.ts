@@ -7,16 +7,29 @@ import type { SandboxState } from "../state.ts";
 /** FHIR R4 resources as PKB's Aggregated endpoint maps them (profile aggregated-appointment). */
 
 const PRIVACY_LABEL_SYSTEM = "http://fhir.patientsknowbest.com/codesystem/privacy-label";
-const SOURCE_ORGANISATION_EXTENSION = "http://fhir.patientsknowbest.com/structuredefinition/source-organisation";
-const AGGREGATED_APPOINTMENT_PROFILE = "http://fhir.patientsknowbest.com/structuredefinition/aggregated-appointment";
+const SOURCE_ORGANISATION_EXTENSION =
+  "http://fhir.patientsknowbest.com/structuredefinition/source-organisation";
+const AGGREGATED_APPOINTMENT_PROFILE =
+  "http://fhir.patientsknowbest.com/structuredefinition/aggregated-appointment";
 
-function meta(lastUpdated: number, organisation: Organisation | undefined, profile?: string): Record<string, unknown> {
+function meta(
+  lastUpdated: number,
+  organisation: Organisation | undefined,
+  profile?: string,
+): Record<string, unknown> {
   return {
     lastUpdated: new Date(lastUpdated).toISOString(),
     ...(profile ? { profile: [profile] } : {}),
     security: [{ system: PRIVACY_LABEL_SYSTEM, code: "GENERAL_HEALTH" }],
     ...(organisation
-      ? { extension: [{ url: SOURCE_ORGANISATION_EXTENSION, valueReference: { reference: `Organization/${organisation.publicId}` } }] }
+      ? {
+          extension: [
+            {
+              url: SOURCE_ORGANISATION_EXTENSION,
+              valueReference: { reference: `Organization/${organisation.publicId}` },
+            },
+          ],
+        }
       : {}),
   };
 }
@@ -25,7 +38,11 @@ export function patientDisplay(p: Patient): string {
   return `${p.title} ${p.given} ${p.family}`;
 }
 
-export function appointmentResource(state: SandboxState, a: Appointment, now: number): Record<string, unknown> {
+export function appointmentResource(
+  state: SandboxState,
+  a: Appointment,
+  now: number,
+): Record<string, unknown> {
   const patient = state.population.patients[a.patientIndex] as Patient;
   const clinician = state.population.clinicians[a.clinicianIndex];
   const specialty = SPECIALTIES[a.specialtyIndex];
@@ -33,7 +50,11 @@ export function appointmentResource(state: SandboxState, a: Appointment, now: nu
   return {
     resourceType: "Appointment",
     id: state.appointmentIdOf(a),
-    meta: meta(a.lastUpdated, state.population.organisations[a.orgIndex], AGGREGATED_APPOINTMENT_PROFILE),
+    meta: meta(
+      a.lastUpdated,
+      state.population.organisations[a.orgIndex],
+      AGGREGATED_APPOINTMENT_PROFILE,
+    ),
     status: state.displayStatus(a, now),
     serviceType: [{ coding: [{ code: type.code, display: type.display }] }],
     specialty: [{ coding: [{ code: specialty?.code, display: specialty?.display }] }],
@@ -43,11 +64,17 @@ export function appointmentResource(state: SandboxState, a: Appointment, now: nu
     minutesDuration: a.minutes,
     comment: LOCATIONS[a.locationIndex] ?? "",
     participant: [
-      { actor: { reference: `Patient/${patient.publicId}`, display: patientDisplay(patient) }, status: "accepted" },
+      {
+        actor: { reference: `Patient/${patient.publicId}`, display: patientDisplay(patient) },
+        status: "accepted",
+      },
       ...(clinician
         ? [
             {
-              actor: { reference: `Practitioner/${clinician.publicId}`, display: `${clinician.title} ${clinician.given} ${clinician.family}` },
+              actor: {
+                reference: `Practitioner/${clinician.publicId}`,
+                display: `${clinician.title} ${clinician.given} ${clinician.family}`,
+              },
               status: "accepted",
             },
           ]

@@ -5,7 +5,12 @@ import { fhir, fhirError, type Reply } from "../http/reply.ts";
 import { IDENTIFIER_SYSTEMS, nationalKindForSystem } from "../identifiers.ts";
 import type { Appointment, Patient } from "../population/model.ts";
 import { appointmentResource, organisationResource, patientResource } from "./resources.ts";
-import { matchesDate, parseDateCriterion, R4_APPOINTMENT_STATUSES, type DateCriterion } from "./search.ts";
+import {
+  matchesDate,
+  parseDateCriterion,
+  R4_APPOINTMENT_STATUSES,
+  type DateCriterion,
+} from "./search.ts";
 
 /** PKB's documented maximum page size. Larger requests are clamped, not refused. [C max, D clamp] */
 export const MAX_PAGE_SIZE = 10;
@@ -43,7 +48,11 @@ export function aggregatedRoutes(app: SandboxApp): Route[] {
     return token;
   };
 
-  const resolvePatient = (raw: string | null, parameter: string, orgIndexes: Set<number>): Patient | null => {
+  const resolvePatient = (
+    raw: string | null,
+    parameter: string,
+    orgIndexes: Set<number>,
+  ): Patient | null => {
     if (raw === null || raw === "") {
       throw fhirError(400, "required", `The ${parameter} search parameter is mandatory.`);
     }
@@ -55,7 +64,9 @@ export function aggregatedRoutes(app: SandboxApp): Route[] {
     if (system === IDENTIFIER_SYSTEMS.publicId) patient = state.patientByPublicId(value);
     else {
       const kind = nationalKindForSystem(system);
-      if (!kind) throw fhirError(400, "not-supported", `Unsupported identifier system '${system}'.`);
+      if (!kind) {
+        throw fhirError(400, "not-supported", `Unsupported identifier system '${system}'.`);
+      }
       patient = state.patientByNationalId(kind, value);
     }
     if (!patient || ![...orgIndexes].some((o) => state.canOrganisationSee(o, patient))) return null;
@@ -64,24 +75,38 @@ export function aggregatedRoutes(app: SandboxApp): Route[] {
 
   const parseCount = (raw: string | null): number => {
     if (raw === null) return MAX_PAGE_SIZE;
-    if (!/^\d+$/.test(raw)) throw fhirError(400, "invalid", "_count must be a non-negative integer.");
+    if (!/^\d+$/.test(raw)) {
+      throw fhirError(400, "invalid", "_count must be a non-negative integer.");
+    }
     return Math.min(Number(raw), MAX_PAGE_SIZE);
   };
 
-  const bundle = (ctx: RequestContext, snapshot: SearchSnapshot, offset: number, selfUrl: string): Reply => {
+  const bundle = (
+    ctx: RequestContext,
+    snapshot: SearchSnapshot,
+    offset: number,
+    selfUrl: string,
+  ): Reply => {
     const now = clock.now();
     const slice = snapshot.indexes.slice(offset, offset + snapshot.count);
     const base = `${ctx.baseUrl}/aggregated/fhir`;
     const link: { relation: string; url: string }[] = [{ relation: "self", url: selfUrl }];
     if (snapshot.count > 0 && offset + snapshot.count < snapshot.indexes.length) {
-      link.push({ relation: "next", url: `${base}/${snapshot.kind}?_page=${newCursor(snapshot, offset + snapshot.count)}` });
+      link.push({
+        relation: "next",
+        url: `${base}/${snapshot.kind}?_page=${newCursor(snapshot, offset + snapshot.count)}`,
+      });
     }
     const entry = slice.map((index) => {
       const resource =
         snapshot.kind === "Appointment"
           ? appointmentResource(state, state.population.appointments[index] as Appointment, now)
           : patientResource(state, state.population.patients[index] as Patient);
-      return { fullUrl: `${base}/${snapshot.kind}/${String(resource.id)}`, resource, search: { mode: "match" } };
+      return {
+        fullUrl: `${base}/${snapshot.kind}/${String(resource.id)}`,
+        resource,
+        search: { mode: "match" },
+      };
     });
     return fhir(200, {
       resourceType: "Bundle",
@@ -95,41 +120,69 @@ export function aggregatedRoutes(app: SandboxApp): Route[] {
   };
 
   /** A `_page` link must be followed exactly as returned: no added or changed parameters. */
-  const followCursor = (ctx: RequestContext, kind: SearchSnapshot["kind"], clientId: string): Reply => {
+  const followCursor = (
+    ctx: RequestContext,
+    kind: SearchSnapshot["kind"],
+    clientId: string,
+  ): Reply => {
     const params = [...ctx.url.searchParams.keys()].filter((k) => !IGNORED_PARAMETERS.has(k));
     if (params.some((k) => k !== "_page")) {
-      throw fhirError(400, "invalid", "Follow the next link exactly as returned; do not add parameters to it.");
+      throw fhirError(
+        400,
+        "invalid",
+        "Follow the next link exactly as returned; do not add parameters to it.",
+      );
     }
     const token = ctx.url.searchParams.get("_page") ?? "";
     const cursor = cursors.get(token);
     if (!cursor || cursor.snapshot.kind !== kind || cursor.snapshot.clientId !== clientId) {
-      throw fhirError(410, "not-found", "The page link is unknown or has expired; run the search again.");
+      throw fhirError(
+        410,
+        "not-found",
+        "The page link is unknown or has expired; run the search again.",
+      );
     }
     if (cursor.snapshot.expiresAt <= clock.now()) {
       cursors.delete(token);
       throw fhirError(410, "not-found", "The page link has expired; run the search again.");
     }
-    return bundle(ctx, cursor.snapshot, cursor.offset, `${ctx.baseUrl}${ctx.url.pathname}${ctx.url.search}`);
+    return bundle(
+      ctx,
+      cursor.snapshot,
+      cursor.offset,
+      `${ctx.baseUrl}${ctx.url.pathname}${ctx.url.search}`,
+    );
   };
 
   const searchAppointments = (ctx: RequestContext): Reply => {
     const caller = requireAggregatedCaller(app, ctx);
     const q = ctx.url.searchParams;
     if (q.has("_page")) return followCursor(ctx, "Appointment", caller.clientId);
-    const patient = resolvePatient(q.get("actor:Patient.identifier"), "actor:Patient.identifier", caller.orgIndexes);
+    const patient = resolvePatient(
+      q.get("actor:Patient.identifier"),
+      "actor:Patient.identifier",
+      caller.orgIndexes,
+    );
     const dates: DateCriterion[] = q.getAll("date").map((raw) => {
       const c = parseDateCriterion(raw);
       if (!c) throw fhirError(400, "invalid", `Cannot parse date '${raw}'.`);
       return c;
     });
-    const statuses = q.getAll("status").flatMap((s) => s.split(",")).filter(Boolean);
+    const statuses = q
+      .getAll("status")
+      .flatMap((s) => s.split(","))
+      .filter(Boolean);
     for (const s of statuses) {
-      if (!(R4_APPOINTMENT_STATUSES as readonly string[]).includes(s)) throw fhirError(400, "invalid", `Unknown status '${s}'.`);
+      if (!(R4_APPOINTMENT_STATUSES as readonly string[]).includes(s)) {
+        throw fhirError(400, "invalid", `Unknown status '${s}'.`);
+      }
     }
     const count = parseCount(q.get("_count"));
     const sort = q.get("_sort") ?? "date";
     const sortKeys = ["date", "-date", "_lastUpdated", "-_lastUpdated"];
-    if (!sortKeys.includes(sort)) throw fhirError(400, "invalid", `_sort must be one of ${sortKeys.join(", ")}.`);
+    if (!sortKeys.includes(sort)) {
+      throw fhirError(400, "invalid", `_sort must be one of ${sortKeys.join(", ")}.`);
+    }
     const now = clock.now();
     const matches: Appointment[] = [];
     for (const index of patient?.appointmentIndexes ?? []) {
@@ -139,7 +192,9 @@ export function aggregatedRoutes(app: SandboxApp): Route[] {
       if (statuses.length > 0 && !statuses.includes(state.displayStatus(a, now))) continue;
       matches.push(a);
     }
-    const key = sort.endsWith("date") ? (a: Appointment) => a.start : (a: Appointment) => a.lastUpdated;
+    const key = sort.endsWith("date")
+      ? (a: Appointment) => a.start
+      : (a: Appointment) => a.lastUpdated;
     const direction = sort.startsWith("-") ? -1 : 1;
     matches.sort((a, b) => direction * (key(a) - key(b)) || a.index - b.index);
     const snapshot: SearchSnapshot = {
@@ -179,7 +234,9 @@ export function aggregatedRoutes(app: SandboxApp): Route[] {
   const readAppointment = (ctx: RequestContext): Reply => {
     const caller = requireAggregatedCaller(app, ctx);
     const appointment = state.appointmentById(ctx.params[0] ?? "");
-    if (!appointment || !caller.orgIndexes.has(appointment.orgIndex)) throw fhirError(404, "not-found", "Appointment not found.");
+    if (!appointment || !caller.orgIndexes.has(appointment.orgIndex)) {
+      throw fhirError(404, "not-found", "Appointment not found.");
+    }
     return fhir(200, appointmentResource(state, appointment, clock.now()));
   };
 
@@ -191,10 +248,35 @@ export function aggregatedRoutes(app: SandboxApp): Route[] {
   };
 
   return [
-    { method: "GET", pattern: /^\/aggregated\/fhir\/Appointment$/, endpoint: "aggregated.appointment-search", handle: searchAppointments },
-    { method: "GET", pattern: /^\/aggregated\/fhir\/Appointment\/([^/]+)$/, endpoint: "aggregated.appointment-read", handle: readAppointment },
-    { method: "GET", pattern: /^\/aggregated\/fhir\/Patient$/, endpoint: "aggregated.patient-search", handle: searchPatients },
-    { method: "GET", pattern: /^\/aggregated\/fhir\/Patient\/([^/]+)$/, endpoint: "aggregated.patient-read", handle: readPatient },
-    { method: "GET", pattern: /^\/aggregated\/fhir\/Organization\/([^/]+)$/, endpoint: "aggregated.organization-read", handle: readOrganisation },
+    {
+      method: "GET",
+      pattern: /^\/aggregated\/fhir\/Appointment$/,
+      endpoint: "aggregated.appointment-search",
+      handle: searchAppointments,
+    },
+    {
+      method: "GET",
+      pattern: /^\/aggregated\/fhir\/Appointment\/([^/]+)$/,
+      endpoint: "aggregated.appointment-read",
+      handle: readAppointment,
+    },
+    {
+      method: "GET",
+      pattern: /^\/aggregated\/fhir\/Patient$/,
+      endpoint: "aggregated.patient-search",
+      handle: searchPatients,
+    },
+    {
+      method: "GET",
+      pattern: /^\/aggregated\/fhir\/Patient\/([^/]+)$/,
+      endpoint: "aggregated.patient-read",
+      handle: readPatient,
+    },
+    {
+      method: "GET",
+      pattern: /^\/aggregated\/fhir\/Organization\/([^/]+)$/,
+      endpoint: "aggregated.organization-read",
+      handle: readOrganisation,
+    },
   ];
 }

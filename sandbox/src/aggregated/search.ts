@@ -14,7 +14,10 @@ export interface DateCriterion {
  * days (the server's time zone, as FHIR allows). [D]
  */
 export function parseDateCriterion(raw: string): DateCriterion | undefined {
-  const match = /^(eq|ne|gt|lt|ge|le)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/.exec(raw);
+  const match =
+    /^(eq|ne|gt|lt|ge|le)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/.exec(
+      raw,
+    );
   if (!match) return undefined;
   const prefix = (match[1] ?? "eq") as DatePrefix;
   const year = Number(match[2]);
@@ -33,7 +36,10 @@ export function parseDateCriterion(raw: string): DateCriterion | undefined {
       low = ukLocalToUtc(year, month ?? 0, day ?? 1, hour, minute) + second * 1000;
     } else {
       const offsetMinutes =
-        zone === "Z" ? 0 : (zone.startsWith("-") ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+        zone === "Z"
+          ? 0
+          : (zone.startsWith("-") ? -1 : 1) *
+            (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
       low = Date.UTC(year, month ?? 0, day ?? 1, hour, minute, second) - offsetMinutes * 60_000;
     }
     const high = low + (match[7] === undefined ? 60_000 : 1000);

@@ -8,7 +8,12 @@ import { nationalKindForSystem, IDENTIFIER_SYSTEMS } from "../identifiers.ts";
 import { secretsMatch } from "../oauth/clientAuth.ts";
 import { appointmentSubject } from "../population/generate.ts";
 import type { Appointment, Patient } from "../population/model.ts";
-import { PATIENT_CATEGORIES, patientIdentifier, samplePatients, summarise } from "../population/summary.ts";
+import {
+  PATIENT_CATEGORIES,
+  patientIdentifier,
+  samplePatients,
+  summarise,
+} from "../population/summary.ts";
 import { SPECIALTIES } from "../population/catalog.ts";
 
 const identifierSchema = z.object({ system: z.string(), value: z.string() });
@@ -28,7 +33,9 @@ async function body<T extends z.ZodType>(ctx: RequestContext, schema: T): Promis
     throw new ReplyError(json(400, { error: "invalid_json" }));
   }
   const result = schema.safeParse(parsed);
-  if (!result.success) throw new ReplyError(json(400, { error: "invalid_body", issues: result.error.issues }));
+  if (!result.success) {
+    throw new ReplyError(json(400, { error: "invalid_body", issues: result.error.issues }));
+  }
   return result.data;
 }
 
@@ -42,7 +49,9 @@ export function controlRoutes(app: SandboxApp): Route[] {
   const requireAdmin = (ctx: RequestContext): void => {
     const key = header(ctx.req, ADMIN_KEY_HEADER) ?? "";
     if (!secretsMatch(key, app.adminKey)) {
-      throw new ReplyError(json(401, { error: "admin_key_required", header: "X-Sandbox-Admin-Key" }));
+      throw new ReplyError(
+        json(401, { error: "admin_key_required", header: "X-Sandbox-Admin-Key" }),
+      );
     }
   };
 
@@ -89,10 +98,14 @@ export function controlRoutes(app: SandboxApp): Route[] {
     postalCode: p.postalCode,
     mobile: p.mobile,
     email: p.email,
-    organisations: state.population.organisations.filter((o) => state.canOrganisationSee(o.index, p)).map((o) => o.publicId),
+    organisations: state.population.organisations
+      .filter((o) => state.canOrganisationSee(o.index, p))
+      .map((o) => o.publicId),
     ...(detail
       ? {
-          appointments: p.appointmentIndexes.map((i) => describeAppointment(state.population.appointments[i] as Appointment)),
+          appointments: p.appointmentIndexes.map((i) =>
+            describeAppointment(state.population.appointments[i] as Appointment),
+          ),
           invitations: state.invitationsFor(p).map((inv) => ({
             code: inv.code,
             token: inv.token,
@@ -109,10 +122,11 @@ export function controlRoutes(app: SandboxApp): Route[] {
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
 
-  const guarded = (handler: (ctx: RequestContext) => Promise<Reply> | Reply) => (ctx: RequestContext) => {
-    requireAdmin(ctx);
-    return handler(ctx);
-  };
+  const guarded =
+    (handler: (ctx: RequestContext) => Promise<Reply> | Reply) => (ctx: RequestContext) => {
+      requireAdmin(ctx);
+      return handler(ctx);
+    };
 
   const routes: Omit<Route, "faultable">[] = [
     {
@@ -135,7 +149,9 @@ export function controlRoutes(app: SandboxApp): Route[] {
       handle: (ctx) => {
         const q = ctx.url.searchParams;
         const category = (q.get("category") ?? "any") as (typeof PATIENT_CATEGORIES)[number];
-        if (!PATIENT_CATEGORIES.includes(category)) return json(400, { error: "unknown_category", categories: PATIENT_CATEGORIES });
+        if (!PATIENT_CATEGORIES.includes(category)) {
+          return json(400, { error: "unknown_category", categories: PATIENT_CATEGORIES });
+        }
         const limit = Math.min(Number(q.get("limit") ?? 20) || 20, 1_000_000);
         const offset = Number(q.get("offset") ?? 0) || 0;
         const patients = samplePatients(state, category, limit, clock.now(), offset);
@@ -143,7 +159,17 @@ export function controlRoutes(app: SandboxApp): Route[] {
           const rows = [
             "nhs_number,identifier_system,title,given_name,family_name,date_of_birth,postcode,mobile,email",
             ...patients.map((p) =>
-              [p.nationalId, IDENTIFIER_SYSTEMS[p.idKind], p.title, p.given, p.family, p.birthDate, p.postalCode, p.mobile, p.email]
+              [
+                p.nationalId,
+                IDENTIFIER_SYSTEMS[p.idKind],
+                p.title,
+                p.given,
+                p.family,
+                p.birthDate,
+                p.postalCode,
+                p.mobile,
+                p.email,
+              ]
                 .map(csvCell)
                 .join(","),
             ),
@@ -173,7 +199,10 @@ export function controlRoutes(app: SandboxApp): Route[] {
       pattern: /^\/_sandbox\/patients\/register$/,
       endpoint: "controls.register",
       handle: async (ctx) => {
-        const input = await body(ctx, z.object({ patients: z.array(patientRefSchema).min(1), email: z.string().optional() }));
+        const input = await body(
+          ctx,
+          z.object({ patients: z.array(patientRefSchema).min(1), email: z.string().optional() }),
+        );
         const now = clock.now();
         const registered = input.patients.map((ref) => {
           const p = findPatient(ref);
@@ -195,7 +224,10 @@ export function controlRoutes(app: SandboxApp): Route[] {
       endpoint: "controls.reschedule",
       handle: async (ctx) => {
         const appointment = findAppointment(ctx.params[0]);
-        const input = await body(ctx, z.object({ start: instantSchema, minutes: z.number().int().positive().optional() }));
+        const input = await body(
+          ctx,
+          z.object({ start: instantSchema, minutes: z.number().int().positive().optional() }),
+        );
         state.reschedule(appointment, toMs(input.start), input.minutes, clock.now());
         return json(200, describeAppointment(appointment));
       },
@@ -235,12 +267,22 @@ export function controlRoutes(app: SandboxApp): Route[] {
         );
         const at = input.timestamp === undefined ? clock.now() : toMs(input.timestamp);
         if ("appointmentId" in input) {
-          const message = state.addAppointmentRequest(findAppointment(input.appointmentId), input.kind, input.content, at);
-          return json(201, { id: message.id, subject: message.subject, timestamp: new Date(message.timestamp).toISOString() });
+          const message = state.addAppointmentRequest(
+            findAppointment(input.appointmentId),
+            input.kind,
+            input.content,
+            at,
+          );
+          return json(201, {
+            id: message.id,
+            subject: message.subject,
+            timestamp: new Date(message.timestamp).toISOString(),
+          });
         }
         const patient = findPatient(input.patient);
         const orgIndex = state.canOrganisationSee(0, patient) ? 0 : 1;
-        const team = state.population.teams[state.population.organisations[orgIndex]?.nominatedTeamIndex ?? 0];
+        const team =
+          state.population.teams[state.population.organisations[orgIndex]?.nominatedTeamIndex ?? 0];
         const message = state.addMessage({
           timestamp: at,
           subject: input.subject,
@@ -251,7 +293,11 @@ export function controlRoutes(app: SandboxApp): Route[] {
           recipientIds: team ? [team.publicId] : [],
           status: "UNREAD",
         });
-        return json(201, { id: message.id, subject: message.subject, timestamp: new Date(message.timestamp).toISOString() });
+        return json(201, {
+          id: message.id,
+          subject: message.subject,
+          timestamp: new Date(message.timestamp).toISOString(),
+        });
       },
     },
     {
@@ -259,7 +305,13 @@ export function controlRoutes(app: SandboxApp): Route[] {
       pattern: /^\/_sandbox\/documents\/read$/,
       endpoint: "controls.documents-read",
       handle: async (ctx) => {
-        const input = await body(ctx, z.object({ documentIdentifiers: z.array(z.string()).min(1), at: instantSchema.optional() }));
+        const input = await body(
+          ctx,
+          z.object({
+            documentIdentifiers: z.array(z.string()).min(1),
+            at: instantSchema.optional(),
+          }),
+        );
         const at = input.at === undefined ? clock.now() : toMs(input.at);
         const read: string[] = [];
         const unknown: string[] = [];
@@ -296,7 +348,8 @@ export function controlRoutes(app: SandboxApp): Route[] {
       method: "GET",
       pattern: /^\/_sandbox\/clock$/,
       endpoint: "controls.clock",
-      handle: () => json(200, { now: new Date(clock.now()).toISOString(), offsetMs: clock.offset() }),
+      handle: () =>
+        json(200, { now: new Date(clock.now()).toISOString(), offsetMs: clock.offset() }),
     },
     {
       method: "POST",
@@ -305,7 +358,11 @@ export function controlRoutes(app: SandboxApp): Route[] {
       handle: async (ctx) => {
         const input = await body(
           ctx,
-          z.object({ advanceSeconds: z.number().optional(), advanceMs: z.number().optional(), set: instantSchema.optional() }),
+          z.object({
+            advanceSeconds: z.number().optional(),
+            advanceMs: z.number().optional(),
+            set: instantSchema.optional(),
+          }),
         );
         if (input.set !== undefined) clock.set(toMs(input.set));
         if (input.advanceSeconds !== undefined) clock.advance(input.advanceSeconds * 1000);
@@ -318,7 +375,10 @@ export function controlRoutes(app: SandboxApp): Route[] {
       pattern: /^\/_sandbox\/reset$/,
       endpoint: "controls.reset",
       handle: async (ctx) => {
-        const input = await body(ctx, z.object({ clock: z.boolean().default(true), sessions: z.boolean().default(false) }));
+        const input = await body(
+          ctx,
+          z.object({ clock: z.boolean().default(true), sessions: z.boolean().default(false) }),
+        );
         state.reset();
         app.calls.clear();
         if (input.clock) clock.reset();
@@ -330,7 +390,13 @@ export function controlRoutes(app: SandboxApp): Route[] {
       method: "GET",
       pattern: /^\/_sandbox\/calls$/,
       endpoint: "controls.calls",
-      handle: (ctx) => json(200, app.calls.summary({ includeIdentifiers: ctx.url.searchParams.get("identifiers") === "true" })),
+      handle: (ctx) =>
+        json(
+          200,
+          app.calls.summary({
+            includeIdentifiers: ctx.url.searchParams.get("identifiers") === "true",
+          }),
+        ),
     },
     {
       method: "DELETE",
@@ -341,7 +407,12 @@ export function controlRoutes(app: SandboxApp): Route[] {
         return json(200, { cleared: true });
       },
     },
-    { method: "GET", pattern: /^\/_sandbox\/faults$/, endpoint: "controls.faults", handle: () => json(200, app.faults.snapshot()) },
+    {
+      method: "GET",
+      pattern: /^\/_sandbox\/faults$/,
+      endpoint: "controls.faults",
+      handle: () => json(200, app.faults.snapshot()),
+    },
     {
       method: "PUT",
       pattern: /^\/_sandbox\/faults$/,

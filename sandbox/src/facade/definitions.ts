@@ -8,7 +8,12 @@ interface OperationSpec {
   resource: string;
   description: string;
   input: { name: string; max: string; documentation: string };
-  output: { name: string; max: string; documentation: string; parts: { name: string; type: string; min: number; documentation: string }[] };
+  output: {
+    name: string;
+    max: string;
+    documentation: string;
+    parts: { name: string; type: string; min: number; documentation: string }[];
+  };
 }
 
 export const OPERATIONS: readonly OperationSpec[] = [
@@ -17,17 +22,46 @@ export const OPERATIONS: readonly OperationSpec[] = [
     code: "status-query",
     resource: "Patient",
     description: "Registration status of patients, by national identifier.",
-    input: { name: "patientIdentifier", max: "5000", documentation: "NHS, CHI or H&C number. Any other system rejects the whole request." },
+    input: {
+      name: "patientIdentifier",
+      max: "5000",
+      documentation: "NHS, CHI or H&C number. Any other system rejects the whole request.",
+    },
     output: {
       name: "patientStatus",
       max: "5000",
       documentation: "One per input identifier.",
       parts: [
-        { name: "patientIdentifier", type: "Identifier", min: 1, documentation: "Echo of the input identifier." },
-        { name: "deceased", type: "boolean", min: 0, documentation: "Present when found or 'No access'." },
-        { name: "registered", type: "boolean", min: 0, documentation: "Present when found or 'No access'." },
-        { name: "dateOfBirth", type: "date", min: 0, documentation: "Only when found and the organisation has access." },
-        { name: "diagnostics", type: "string", min: 0, documentation: "'Not found' or 'No access'." },
+        {
+          name: "patientIdentifier",
+          type: "Identifier",
+          min: 1,
+          documentation: "Echo of the input identifier.",
+        },
+        {
+          name: "deceased",
+          type: "boolean",
+          min: 0,
+          documentation: "Present when found or 'No access'.",
+        },
+        {
+          name: "registered",
+          type: "boolean",
+          min: 0,
+          documentation: "Present when found or 'No access'.",
+        },
+        {
+          name: "dateOfBirth",
+          type: "date",
+          min: 0,
+          documentation: "Only when found and the organisation has access.",
+        },
+        {
+          name: "diagnostics",
+          type: "string",
+          min: 0,
+          documentation: "'Not found' or 'No access'.",
+        },
       ],
     },
   },
@@ -35,14 +69,21 @@ export const OPERATIONS: readonly OperationSpec[] = [
     id: "Organization-t-generate-invitation-tokens",
     code: "generate-invitation-tokens",
     resource: "Organization",
-    description: "Invitation tokens for patients to join PKB. None for deceased, not found, registered, no date of birth or under 16.",
+    description:
+      "Invitation tokens for patients to join PKB. None for deceased, not found, registered, no date of birth or under 16.",
     input: { name: "patientIdentifier", max: "500", documentation: "NHS, CHI or H&C number." },
     output: {
       name: "patientTokens",
       max: "500",
-      documentation: "Only for eligible patients. Tokens are 10 characters and expire after 30 days.",
+      documentation:
+        "Only for eligible patients. Tokens are 10 characters and expire after 30 days.",
       parts: [
-        { name: "patientIdentifier", type: "Identifier", min: 1, documentation: "Echo of the input identifier." },
+        {
+          name: "patientIdentifier",
+          type: "Identifier",
+          min: 1,
+          documentation: "Echo of the input identifier.",
+        },
         { name: "code", type: "string", min: 1, documentation: "Invitation Code (Join URL t1)." },
         { name: "token", type: "string", min: 1, documentation: "Access Code (Join URL t2)." },
         { name: "expiry", type: "dateTime", min: 1, documentation: "When the pair stops working." },
@@ -54,15 +95,34 @@ export const OPERATIONS: readonly OperationSpec[] = [
     code: "read-receipt-query",
     resource: "DocumentReference",
     description: "Whether documents sent by this organisation (MDM^T02, TXA-12.1) have been read.",
-    input: { name: "documentIdentifier", max: "5000", documentation: "TXA-12.1 of the MDM^T02 message." },
+    input: {
+      name: "documentIdentifier",
+      max: "5000",
+      documentation: "TXA-12.1 of the MDM^T02 message.",
+    },
     output: {
       name: "readReceipt",
       max: "5000",
       documentation: "Not returned for unknown documents or documents of another organisation.",
       parts: [
-        { name: "documentIdentifier", type: "Identifier", min: 1, documentation: "Echo of the input identifier." },
-        { name: "read", type: "boolean", min: 1, documentation: "Whether the patient has opened the document." },
-        { name: "readTimestamp", type: "dateTime", min: 0, documentation: "When it was first read." },
+        {
+          name: "documentIdentifier",
+          type: "Identifier",
+          min: 1,
+          documentation: "Echo of the input identifier.",
+        },
+        {
+          name: "read",
+          type: "boolean",
+          min: 1,
+          documentation: "Whether the patient has opened the document.",
+        },
+        {
+          name: "readTimestamp",
+          type: "dateTime",
+          min: 0,
+          documentation: "When it was first read.",
+        },
       ],
     },
   },
@@ -84,14 +144,28 @@ export function operationDefinition(spec: OperationSpec): Record<string, unknown
     type: true,
     instance: false,
     parameter: [
-      { name: spec.input.name, use: "in", min: 1, max: spec.input.max, type: "Identifier", documentation: spec.input.documentation },
+      {
+        name: spec.input.name,
+        use: "in",
+        min: 1,
+        max: spec.input.max,
+        type: "Identifier",
+        documentation: spec.input.documentation,
+      },
       {
         name: spec.output.name,
         use: "out",
         min: 0,
         max: spec.output.max,
         documentation: spec.output.documentation,
-        part: spec.output.parts.map((p) => ({ name: p.name, use: "out", min: p.min, max: "1", type: p.type, documentation: p.documentation })),
+        part: spec.output.parts.map((p) => ({
+          name: p.name,
+          use: "out",
+          min: p.min,
+          max: "1",
+          type: p.type,
+          documentation: p.documentation,
+        })),
       },
     ],
   };
@@ -113,7 +187,9 @@ export function capabilityStatement(baseUrl: string, date: string): Record<strin
       {
         mode: "server",
         security: {
-          service: [{ coding: [{ system: "http://hl7.org/fhir/restful-security-service", code: "OAuth" }] }],
+          service: [
+            { coding: [{ system: "http://hl7.org/fhir/restful-security-service", code: "OAuth" }] },
+          ],
           description: "OAuth 2.0 bearer tokens. System users also send X-Org-Public-Id.",
         },
         operation: OPERATIONS.map((spec) => ({

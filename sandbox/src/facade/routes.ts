@@ -11,8 +11,12 @@ import {
 import type { Patient } from "../population/model.ts";
 import { capabilityStatement, operationDefinition, OPERATIONS } from "./definitions.ts";
 
-const identifierSchema = z.object({ system: z.string().optional(), value: z.string() }).passthrough();
-const parameterSchema = z.object({ name: z.string(), valueIdentifier: identifierSchema.optional() }).passthrough();
+const identifierSchema = z
+  .object({ system: z.string().optional(), value: z.string() })
+  .passthrough();
+const parameterSchema = z
+  .object({ name: z.string(), valueIdentifier: identifierSchema.optional() })
+  .passthrough();
 const parametersSchema = z.object({
   resourceType: z.literal("Parameters"),
   parameter: z.array(parameterSchema).optional(),
@@ -28,7 +32,11 @@ function fhirDateTime(ms: number): string {
 }
 
 /** Reads and checks a Facade operation body; any problem rejects the whole request. */
-async function readIdentifiers(ctx: RequestContext, inputName: string, max: number): Promise<Identifier[]> {
+async function readIdentifiers(
+  ctx: RequestContext,
+  inputName: string,
+  max: number,
+): Promise<Identifier[]> {
   const contentType = (header(ctx.req, "content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (contentType !== "application/fhir+json" && contentType !== "application/json+fhir") {
     throw fhirError(415, "not-supported", "Content-Type must be application/fhir+json.");
@@ -40,17 +48,29 @@ async function readIdentifiers(ctx: RequestContext, inputName: string, max: numb
     throw fhirError(400, "invalid", "The request body is not valid JSON.");
   }
   const parsed = parametersSchema.safeParse(body);
-  if (!parsed.success) throw fhirError(400, "invalid", "The request body must be a FHIR Parameters resource.");
+  if (!parsed.success) {
+    throw fhirError(400, "invalid", "The request body must be a FHIR Parameters resource.");
+  }
   const parameters = parsed.data.parameter ?? [];
   ctx.log.identifiers = parameters.length;
-  if (parameters.length === 0) throw fhirError(400, "invalid", `At least one ${inputName} is required.`);
+  if (parameters.length === 0) {
+    throw fhirError(400, "invalid", `At least one ${inputName} is required.`);
+  }
   if (parameters.length > max) {
-    throw fhirError(400, "too-costly", `At most ${max} ${inputName} parameters are allowed; got ${parameters.length}.`);
+    throw fhirError(
+      400,
+      "too-costly",
+      `At most ${max} ${inputName} parameters are allowed; got ${parameters.length}.`,
+    );
   }
   const identifiers: Identifier[] = [];
   for (const [i, p] of parameters.entries()) {
-    if (p.name !== inputName) throw fhirError(400, "invalid", `parameter[${i}]: unknown parameter '${p.name}'.`);
-    if (!p.valueIdentifier) throw fhirError(400, "invalid", `parameter[${i}]: valueIdentifier is required.`);
+    if (p.name !== inputName) {
+      throw fhirError(400, "invalid", `parameter[${i}]: unknown parameter '${p.name}'.`);
+    }
+    if (!p.valueIdentifier) {
+      throw fhirError(400, "invalid", `parameter[${i}]: valueIdentifier is required.`);
+    }
     identifiers.push(p.valueIdentifier);
   }
   return identifiers;
@@ -75,7 +95,11 @@ function patientKinds(app: SandboxApp, identifiers: readonly Identifier[]): Nati
       );
     }
     if (app.settings.strictIdentifiers && !isValidNationalNumber(kind, id.value)) {
-      throw fhirError(400, "invalid", `parameter[${i}]: '${kind}' number fails its check digit or range.`);
+      throw fhirError(
+        400,
+        "invalid",
+        `parameter[${i}]: '${kind}' number fails its check digit or range.`,
+      );
     }
     kinds.push(kind);
   }
@@ -121,7 +145,9 @@ export function facadeRoutes(app: SandboxApp): Route[] {
     const eligible: { id: Identifier; patient: Patient }[] = [];
     identifiers.forEach((id, i) => {
       const patient = app.state.patientByNationalId(kinds[i] as NationalIdKind, id.value);
-      if (patient && app.state.ineligibility(patient, caller.orgIndex, now) === undefined) eligible.push({ id, patient });
+      if (patient && app.state.ineligibility(patient, caller.orgIndex, now) === undefined) {
+        eligible.push({ id, patient });
+      }
     });
     const invitations = app.state.issueInvitations(
       eligible.map((e) => e.patient),
@@ -141,7 +167,12 @@ export function facadeRoutes(app: SandboxApp): Route[] {
         ],
       };
     });
-    return fhir(200, parameter.length > 0 ? { resourceType: "Parameters", parameter } : { resourceType: "Parameters" });
+    return fhir(
+      200,
+      parameter.length > 0
+        ? { resourceType: "Parameters", parameter }
+        : { resourceType: "Parameters" },
+    );
   };
 
   const readReceipts = async (ctx: RequestContext): Promise<Reply> => {
@@ -157,13 +188,26 @@ export function facadeRoutes(app: SandboxApp): Route[] {
       parameter.push({
         name: "readReceipt",
         part: [
-          { name: "documentIdentifier", valueIdentifier: { ...(id.system !== undefined ? { system: id.system } : {}), value: id.value } },
+          {
+            name: "documentIdentifier",
+            valueIdentifier: {
+              ...(id.system !== undefined ? { system: id.system } : {}),
+              value: id.value,
+            },
+          },
           { name: "read", valueBoolean: read },
-          ...(read && document.readAt !== null ? [{ name: "readTimestamp", valueDateTime: fhirDateTime(document.readAt) }] : []),
+          ...(read && document.readAt !== null
+            ? [{ name: "readTimestamp", valueDateTime: fhirDateTime(document.readAt) }]
+            : []),
         ],
       });
     }
-    return fhir(200, parameter.length > 0 ? { resourceType: "Parameters", parameter } : { resourceType: "Parameters" });
+    return fhir(
+      200,
+      parameter.length > 0
+        ? { resourceType: "Parameters", parameter }
+        : { resourceType: "Parameters" },
+    );
   };
 
   return [
@@ -171,7 +215,11 @@ export function facadeRoutes(app: SandboxApp): Route[] {
       method: "GET",
       pattern: /^\/fhir\/metadata$/,
       endpoint: "facade.metadata",
-      handle: (ctx) => fhir(200, capabilityStatement(ctx.baseUrl, new Date(app.clock.now()).toISOString().slice(0, 10))),
+      handle: (ctx) =>
+        fhir(
+          200,
+          capabilityStatement(ctx.baseUrl, new Date(app.clock.now()).toISOString().slice(0, 10)),
+        ),
     },
     {
       method: "GET",
@@ -183,7 +231,12 @@ export function facadeRoutes(app: SandboxApp): Route[] {
         return fhir(200, operationDefinition(spec));
       },
     },
-    { method: "POST", pattern: /^\/fhir\/Patient\/\$status-query$/, endpoint: "facade.status-query", handle: statusQuery },
+    {
+      method: "POST",
+      pattern: /^\/fhir\/Patient\/\$status-query$/,
+      endpoint: "facade.status-query",
+      handle: statusQuery,
+    },
     {
       method: "POST",
       pattern: /^\/fhir\/Organization\/\$generate-invitation-tokens$/,

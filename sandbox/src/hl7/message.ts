@@ -13,7 +13,10 @@ export interface Hl7Message {
 }
 
 export function parseHl7(text: string): Hl7Message | undefined {
-  const lines = text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/).filter((l) => l.trim() !== "");
+  const lines = text
+    .replace(/^\uFEFF/, "")
+    .split(/\r\n|\r|\n/)
+    .filter((l) => l.trim() !== "");
   const first = lines[0];
   if (!first?.startsWith("MSH") || first.length < 8) return undefined;
   const fieldSeparator = first[3] ?? "|";
@@ -25,7 +28,11 @@ export function parseHl7(text: string): Hl7Message | undefined {
     const fields = name === "MSH" ? ["MSH", fieldSeparator, ...parts.slice(1)] : parts;
     return { name, fields };
   });
-  return { segments, componentSeparator: encoding[0] ?? "^", repetitionSeparator: encoding[1] ?? "~" };
+  return {
+    segments,
+    componentSeparator: encoding[0] ?? "^",
+    repetitionSeparator: encoding[1] ?? "~",
+  };
 }
 
 export function segment(message: Hl7Message, name: string): Hl7Segment | undefined {
@@ -62,6 +69,10 @@ export function buildAck(
     `MSH|^~\\&|PKB|PKB|${sendingApp}|${sendingFacility}|${hl7Timestamp(now)}||ACK^T02^ACK|${controlId}|P|${version}`,
     `MSA|${code}|${field(msh, 10)}|${clean(text)}`,
   ];
-  if (code !== "AA") lines.push(`ERR|||${code === "AR" ? "200^Unsupported message type" : "204^Unknown key identifier"}^HL70357|E||||${clean(text)}`);
+  if (code !== "AA") {
+    lines.push(
+      `ERR|||${code === "AR" ? "200^Unsupported message type" : "204^Unknown key identifier"}^HL70357|E||||${clean(text)}`,
+    );
+  }
   return lines.join("\r") + "\r";
 }

@@ -5,7 +5,15 @@ import { text, type Reply } from "../http/reply.ts";
 import type { NationalIdKind } from "../identifiers.ts";
 import { secretsMatch } from "../oauth/clientAuth.ts";
 import type { Organisation, Patient } from "../population/model.ts";
-import { buildAck, component, field, parseHl7, segment, type AckCode, type Hl7Message } from "./message.ts";
+import {
+  buildAck,
+  component,
+  field,
+  parseHl7,
+  segment,
+  type AckCode,
+  type Hl7Message,
+} from "./message.ts";
 
 /** PID-3 assigning authorities (pkb-common) → national-number kind. */
 const ASSIGNING_AUTHORITIES: Record<string, NationalIdKind> = {
@@ -48,8 +56,16 @@ export function hl7Routes(app: SandboxApp): Route[] {
   const intake = async (ctx: RequestContext): Promise<Reply> => {
     const credentials = basicCredentials(ctx.req);
     const client = credentials ? app.clients.get(credentials.id) : undefined;
-    if (!credentials || !client || client.kind !== "system" || !secretsMatch(credentials.secret, client.secret)) {
-      return { ...text(401, "Authentication required"), headers: { "www-authenticate": 'Basic realm="hl7"', "content-type": "text/plain" } };
+    if (
+      !credentials ||
+      !client ||
+      client.kind !== "system" ||
+      !secretsMatch(credentials.secret, client.secret)
+    ) {
+      return {
+        ...text(401, "Authentication required"),
+        headers: { "www-authenticate": 'Basic realm="hl7"', "content-type": "text/plain" },
+      };
     }
     ctx.log.clientId = client.id;
     const message = parseHl7(await ctx.readBody());
@@ -57,20 +73,32 @@ export function hl7Routes(app: SandboxApp): Route[] {
     const msh = segment(message, "MSH");
     const type = field(msh, 9);
     if (component(message, type, 1) !== "MDM" || component(message, type, 2) !== "T02") {
-      return ack(message, "AR", `Unsupported message type ${type || "(none)"}; only MDM^T02 is accepted`);
+      return ack(
+        message,
+        "AR",
+        `Unsupported message type ${type || "(none)"}; only MDM^T02 is accepted`,
+      );
     }
-    const orgKey = (header(ctx.req, "x-org-public-id") ?? component(message, field(msh, 4), 1)).trim();
+    const orgKey = (
+      header(ctx.req, "x-org-public-id") ?? component(message, field(msh, 4), 1)
+    ).trim();
     const organisation: Organisation | undefined = state.population.organisations.find(
       (o) => o.publicId === orgKey.toLowerCase() || o.odsCode === orgKey.toUpperCase(),
     );
     if (!organisation || !authorisedOrganisations(app, client.id).has(organisation.index)) {
-      return ack(message, "AR", "Sending organisation unknown or not authorised (X-Org-Public-Id or MSH-4)");
+      return ack(
+        message,
+        "AR",
+        "Sending organisation unknown or not authorised (X-Org-Public-Id or MSH-4)",
+      );
     }
     const txa = segment(message, "TXA");
     if (!txa) return ack(message, "AE", "TXA segment missing");
     const documentId = component(message, field(txa, 12), 1).trim();
     if (!documentId) return ack(message, "AE", "TXA-12.1 (unique document number) is required");
-    if (state.documentById(documentId)) return ack(message, "AE", "Duplicate document: TXA-12.1 already received");
+    if (state.documentById(documentId)) {
+      return ack(message, "AE", "Duplicate document: TXA-12.1 already received");
+    }
     const patient = findPatient(message);
     if (!patient) return ack(message, "AE", "Patient not found (PID-3)");
     if (!state.canOrganisationSee(organisation.index, patient)) {
@@ -80,7 +108,8 @@ export function hl7Routes(app: SandboxApp): Route[] {
       identifier: documentId,
       orgIndex: organisation.index,
       patientIndex: patient.index,
-      title: component(message, field(txa, 2), 2) || component(message, field(txa, 2), 1) || "Letter",
+      title:
+        component(message, field(txa, 2), 2) || component(message, field(txa, 2), 1) || "Letter",
       createdAt: clock.now(),
       readAt: null,
     });

@@ -25,7 +25,11 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
-export function fhir(status: number, resource: unknown, headers: Record<string, string> = {}): Reply {
+export function fhir(
+  status: number,
+  resource: unknown,
+  headers: Record<string, string> = {},
+): Reply {
   return {
     status,
     headers: { "content-type": "application/fhir+json; charset=utf-8", ...NO_STORE, ...headers },
@@ -37,7 +41,11 @@ export function redirect(location: string): Reply {
   return { status: 302, headers: { location, ...NO_STORE } };
 }
 
-export function text(status: number, body: string, contentType = "text/plain; charset=utf-8"): Reply {
+export function text(
+  status: number,
+  body: string,
+  contentType = "text/plain; charset=utf-8",
+): Reply {
   return { status, headers: { "content-type": contentType, ...NO_STORE }, body };
 }
 
@@ -64,7 +72,12 @@ export function operationOutcome(
         severity: "error",
         code: issueCode,
         ...(pkbCode
-          ? { details: { coding: [{ system: PKB_RESPONSE_CODE_SYSTEM, code: pkbCode }], text: pkbCode } }
+          ? {
+              details: {
+                coding: [{ system: PKB_RESPONSE_CODE_SYSTEM, code: pkbCode }],
+                text: pkbCode,
+              },
+            }
           : {}),
         diagnostics,
       },
@@ -93,7 +106,12 @@ export function restError(
   return new ReplyError(
     json(
       status,
-      { statusCode: status, errorMessage: message, developerMessage, errorDetails: [{ errorCode, messages: [message] }] },
+      {
+        statusCode: status,
+        errorMessage: message,
+        developerMessage,
+        errorDetails: [{ errorCode, messages: [message] }],
+      },
       headers,
     ),
   );

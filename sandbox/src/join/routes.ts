@@ -2,7 +2,15 @@ import { randomBytes } from "node:crypto";
 import type { Route, SandboxApp } from "../app.ts";
 import { parseForm, type RequestContext } from "../http/context.ts";
 import type { Reply } from "../http/reply.ts";
-import { errorSummary, html, messagePage, page, raw, type FieldError, type SafeHtml } from "../pages/html.ts";
+import {
+  errorSummary,
+  html,
+  messagePage,
+  page,
+  raw,
+  type FieldError,
+  type SafeHtml,
+} from "../pages/html.ts";
 import type { Invitation, Patient } from "../population/model.ts";
 
 const MAX_DOB_ATTEMPTS = 5;
@@ -15,11 +23,12 @@ interface JoinSession {
 }
 
 type InvitationCheck =
-  | { ok: true; invitation: Invitation; patient: Patient }
-  | { ok: false; reply: Reply };
+  { ok: true; invitation: Invitation; patient: Patient } | { ok: false; reply: Reply };
 
 function hidden(name: string, value: string | undefined): SafeHtml {
-  return value === undefined ? raw("") : html`<input type="hidden" name="${name}" value="${value}">`;
+  return value === undefined
+    ? raw("")
+    : html`<input type="hidden" name="${name}" value="${value}" />`;
 }
 
 function field(
@@ -30,12 +39,22 @@ function field(
   options: { value?: string; autocomplete?: string; hint?: string } = {},
 ): SafeHtml {
   const error = errors.find((e) => e.field === id);
-  const described = [options.hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ");
+  const described = [options.hint ? `${id}-hint` : "", error ? `${id}-error` : ""]
+    .filter(Boolean)
+    .join(" ");
   return html`<label for="${id}">${label}</label>
-${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ""}
-${error ? html`<p class="error-message" id="${id}-error"><span class="visually-hidden">Error:</span> ${error.message}</p>` : ""}
-<input type="${type}" id="${id}" name="${id}" value="${options.value ?? ""}" ${options.autocomplete ? html`autocomplete="${options.autocomplete}"` : ""}
- ${described ? html`aria-describedby="${described}"` : ""} class="${error ? "input-error" : ""}" spellcheck="false">`;
+    ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ""}
+    ${error ? html`<p class="error-message" id="${id}-error"><span class="visually-hidden">Error:</span> ${error.message}</p>` : ""}
+    <input
+      type="${type}"
+      id="${id}"
+      name="${id}"
+      value="${options.value ?? ""}"
+      ${options.autocomplete ? html`autocomplete="${options.autocomplete}"` : ""}
+      ${described ? html`aria-describedby="${described}"` : ""}
+      class="${error ? "input-error" : ""}"
+      spellcheck="false"
+    />`;
 }
 
 /**
@@ -60,8 +79,11 @@ export function joinRoutes(app: SandboxApp): Route[] {
           title: "We could not find your invitation",
           status: 404,
           body: html`<h1>We could not find your invitation</h1>
-<p>The invitation code or access code is not right. Check them against your letter or text message and try again.</p>
-<p><a href="/join">Enter your codes again</a></p>`,
+            <p>
+              The invitation code or access code is not right. Check them against your letter or
+              text message and try again.
+            </p>
+            <p><a href="/join">Enter your codes again</a></p>`,
         }),
       };
     }
@@ -71,7 +93,9 @@ export function joinRoutes(app: SandboxApp): Route[] {
         ok: false,
         reply: messagePage(
           "This invitation has already been used",
-          ["You have already joined Patients Know Best, or this invitation was replaced. Sign in with your e-mail address and password instead."],
+          [
+            "You have already joined Patients Know Best, or this invitation was replaced. Sign in with your e-mail address and password instead.",
+          ],
           410,
         ),
       };
@@ -92,18 +116,23 @@ export function joinRoutes(app: SandboxApp): Route[] {
     return { ok: true, invitation, patient };
   };
 
-  const codesPage = (ctx: RequestContext, errors: FieldError[], values: { t1?: string; t2?: string }): Reply =>
+  const codesPage = (
+    ctx: RequestContext,
+    errors: FieldError[],
+    values: { t1?: string; t2?: string },
+  ): Reply =>
     page({
       title: errors.length ? "Error: Join Patients Know Best" : "Join Patients Know Best",
       status: errors.length ? 400 : 200,
-      body: html`${errorSummary(errors)}<h1>Join Patients Know Best</h1>
-<p class="lede">Enter the codes from your invitation letter or text message.</p>
-<form method="get" action="${ctx.url.pathname}" novalidate>
-${field("t1", "Invitation code", "text", errors, { value: values.t1 ?? "", autocomplete: "off", hint: "10 letters and numbers, for example ABCD234EFG" })}
-${field("t2", "Access code", "text", errors, { value: values.t2 ?? "", autocomplete: "off", hint: "10 letters and numbers" })}
-${hidden("e", ctx.url.searchParams.get("e") ?? undefined)}
-<div class="actions"><button type="submit">Continue</button></div>
-</form>`,
+      body: html`${errorSummary(errors)}
+        <h1>Join Patients Know Best</h1>
+        <p class="lede">Enter the codes from your invitation letter or text message.</p>
+        <form method="get" action="${ctx.url.pathname}" novalidate>
+          ${field("t1", "Invitation code", "text", errors, { value: values.t1 ?? "", autocomplete: "off", hint: "10 letters and numbers, for example ABCD234EFG" })}
+          ${field("t2", "Access code", "text", errors, { value: values.t2 ?? "", autocomplete: "off", hint: "10 letters and numbers" })}
+          ${hidden("e", ctx.url.searchParams.get("e") ?? undefined)}
+          <div class="actions"><button type="submit">Continue</button></div>
+        </form>`,
     });
 
   const dobPage = (
@@ -118,23 +147,63 @@ ${hidden("e", ctx.url.searchParams.get("e") ?? undefined)}
     return page({
       title: errors.length ? "Error: Confirm your date of birth" : "Confirm your date of birth",
       status: errors.length ? 400 : 200,
-      body: html`${errorSummary(errors)}<h1>Confirm your date of birth</h1>
-<p class="lede">${organisationName(invitation)} has invited you to see your health records in Patients Know Best.</p>
-<p>To keep your record safe, first tell us your date of birth.</p>
-<form method="post" action="/join/verify" novalidate>
-${hidden("t1", t1)}${hidden("t2", t2)}${hidden("e", e)}
-<fieldset role="group" aria-describedby="dob-hint${error ? " dob-error" : ""}">
-<legend>What is your date of birth?</legend>
-<p class="hint" id="dob-hint">For example, 15 3 1984</p>
-${error ? html`<p class="error-message" id="dob-error">${error.message}</p>` : ""}
-<div class="date">
-<div><label for="dob-day">Day</label><input class="${error ? "input-error" : ""}" type="text" inputmode="numeric" id="dob-day" name="dob-day" value="${values.day ?? ""}" autocomplete="bday-day" maxlength="2"></div>
-<div><label for="dob-month">Month</label><input class="${error ? "input-error" : ""}" type="text" inputmode="numeric" id="dob-month" name="dob-month" value="${values.month ?? ""}" autocomplete="bday-month" maxlength="2"></div>
-<div><label for="dob-year">Year</label><input class="year ${error ? "input-error" : ""}" type="text" inputmode="numeric" id="dob-year" name="dob-year" value="${values.year ?? ""}" autocomplete="bday-year" maxlength="4"></div>
-</div>
-</fieldset>
-<div class="actions"><button type="submit">Continue</button></div>
-</form>`,
+      body: html`${errorSummary(errors)}
+        <h1>Confirm your date of birth</h1>
+        <p class="lede">
+          ${organisationName(invitation)} has invited you to see your health records in Patients
+          Know Best.
+        </p>
+        <p>To keep your record safe, first tell us your date of birth.</p>
+        <form method="post" action="/join/verify" novalidate>
+          ${hidden("t1", t1)}${hidden("t2", t2)}${hidden("e", e)}
+          <fieldset role="group" aria-describedby="dob-hint${error ? " dob-error" : ""}">
+            <legend>What is your date of birth?</legend>
+            <p class="hint" id="dob-hint">For example, 15 3 1984</p>
+            ${error ? html`<p class="error-message" id="dob-error">${error.message}</p>` : ""}
+            <div class="date">
+              <div>
+                <label for="dob-day">Day</label
+                ><input
+                  class="${error ? "input-error" : ""}"
+                  type="text"
+                  inputmode="numeric"
+                  id="dob-day"
+                  name="dob-day"
+                  value="${values.day ?? ""}"
+                  autocomplete="bday-day"
+                  maxlength="2"
+                />
+              </div>
+              <div>
+                <label for="dob-month">Month</label
+                ><input
+                  class="${error ? "input-error" : ""}"
+                  type="text"
+                  inputmode="numeric"
+                  id="dob-month"
+                  name="dob-month"
+                  value="${values.month ?? ""}"
+                  autocomplete="bday-month"
+                  maxlength="2"
+                />
+              </div>
+              <div>
+                <label for="dob-year">Year</label
+                ><input
+                  class="year ${error ? "input-error" : ""}"
+                  type="text"
+                  inputmode="numeric"
+                  id="dob-year"
+                  name="dob-year"
+                  value="${values.year ?? ""}"
+                  autocomplete="bday-year"
+                  maxlength="4"
+                />
+              </div>
+            </div>
+          </fieldset>
+          <div class="actions"><button type="submit">Continue</button></div>
+        </form>`,
     });
   };
 
@@ -142,16 +211,19 @@ ${error ? html`<p class="error-message" id="dob-error">${error.message}</p>` : "
     page({
       title: errors.length ? "Error: Create your account" : "Create your account",
       status: errors.length ? 400 : 200,
-      body: html`${errorSummary(errors)}<h1>Create your account</h1>
-<p class="lede">Thank you. Now choose the e-mail address and password you will sign in with.</p>
-<form method="post" action="/join/register" novalidate>
-${hidden("session", session)}
-${field("email", "Email address", "email", errors, { value: email, autocomplete: "email" })}
-${field("confirm-email", "Confirm email address", "email", errors, { value: "", autocomplete: "email" })}
-${field("password", "Create a password", "password", errors, { autocomplete: "new-password", hint: "At least 8 characters, with a letter and a number" })}
-${field("confirm-password", "Confirm password", "password", errors, { autocomplete: "new-password" })}
-<div class="actions"><button type="submit">Create account</button></div>
-</form>`,
+      body: html`${errorSummary(errors)}
+        <h1>Create your account</h1>
+        <p class="lede">
+          Thank you. Now choose the e-mail address and password you will sign in with.
+        </p>
+        <form method="post" action="/join/register" novalidate>
+          ${hidden("session", session)}
+          ${field("email", "Email address", "email", errors, { value: email, autocomplete: "email" })}
+          ${field("confirm-email", "Confirm email address", "email", errors, { value: "", autocomplete: "email" })}
+          ${field("password", "Create a password", "password", errors, { autocomplete: "new-password", hint: "At least 8 characters, with a letter and a number" })}
+          ${field("confirm-password", "Confirm password", "password", errors, { autocomplete: "new-password" })}
+          <div class="actions"><button type="submit">Create account</button></div>
+        </form>`,
     });
 
   const start = (ctx: RequestContext): Reply => {
@@ -176,14 +248,26 @@ ${field("confirm-password", "Confirm password", "password", errors, { autocomple
     const e = form.get("e");
     const check = checkInvitation(t1, t2);
     if (!check.ok) return check.reply;
-    const values = { day: form.get("dob-day")?.trim() ?? "", month: form.get("dob-month")?.trim() ?? "", year: form.get("dob-year")?.trim() ?? "" };
-    const fail = (message: string): Reply => dobPage(check.invitation, t1, t2, e, [{ field: "dob-day", message }], values);
-    if (!values.day || !values.month || !values.year) return fail("Enter your date of birth, including a day, month and year");
+    const values = {
+      day: form.get("dob-day")?.trim() ?? "",
+      month: form.get("dob-month")?.trim() ?? "",
+      year: form.get("dob-year")?.trim() ?? "",
+    };
+    const fail = (message: string): Reply =>
+      dobPage(check.invitation, t1, t2, e, [{ field: "dob-day", message }], values);
+    if (!values.day || !values.month || !values.year) {
+      return fail("Enter your date of birth, including a day, month and year");
+    }
     const day = Number(values.day);
     const month = Number(values.month);
     const year = Number(values.year);
     const date = new Date(Date.UTC(year, month - 1, day));
-    if (!/^\d{4}$/.test(values.year) || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    if (
+      !/^\d{4}$/.test(values.year) ||
+      date.getUTCFullYear() !== year ||
+      date.getUTCMonth() !== month - 1 ||
+      date.getUTCDate() !== day
+    ) {
       return fail("Date of birth must be a real date");
     }
     const given = date.toISOString().slice(0, 10);
@@ -194,7 +278,9 @@ ${field("confirm-password", "Confirm password", "password", errors, { autocomple
         check.invitation.revokedAt = clock.now();
         return messagePage(
           "Too many attempts",
-          [`This invitation has been locked to protect your record. Ask ${organisationName(check.invitation)} for a new invitation.`],
+          [
+            `This invitation has been locked to protect your record. Ask ${organisationName(check.invitation)} for a new invitation.`,
+          ],
           403,
         );
       }
@@ -202,7 +288,10 @@ ${field("confirm-password", "Confirm password", "password", errors, { autocomple
     }
     attempts.delete(check.invitation.code);
     const session = randomBytes(18).toString("base64url");
-    sessions.set(session, { code: check.invitation.code, expiresAt: clock.now() + JOIN_SESSION_MS });
+    sessions.set(session, {
+      code: check.invitation.code,
+      expiresAt: clock.now() + JOIN_SESSION_MS,
+    });
     return accountPage(session, e ?? "", []);
   };
 
@@ -212,10 +301,20 @@ ${field("confirm-password", "Confirm password", "password", errors, { autocomple
     const session = sessions.get(sessionId);
     if (!session || session.expiresAt <= clock.now()) {
       sessions.delete(sessionId);
-      return messagePage("Your session has timed out", ["Open the link in your invitation again to start over."], 400);
+      return messagePage(
+        "Your session has timed out",
+        ["Open the link in your invitation again to start over."],
+        400,
+      );
     }
     const invitation = state.invitationByCode(session.code);
-    if (!invitation) return messagePage("Your session has timed out", ["Open the link in your invitation again to start over."], 400);
+    if (!invitation) {
+      return messagePage(
+        "Your session has timed out",
+        ["Open the link in your invitation again to start over."],
+        400,
+      );
+    }
     const check = checkInvitation(invitation.code, invitation.token);
     if (!check.ok) return check.reply;
     const email = (form.get("email") ?? "").trim();
@@ -223,24 +322,48 @@ ${field("confirm-password", "Confirm password", "password", errors, { autocomple
     const password = form.get("password") ?? "";
     const confirmPassword = form.get("confirm-password") ?? "";
     const errors: FieldError[] = [];
-    if (!EMAIL_PATTERN.test(email)) errors.push({ field: "email", message: "Enter an email address in the correct format, like name@example.com" });
-    else if (email.toLowerCase() !== confirmEmail.toLowerCase()) errors.push({ field: "confirm-email", message: "Email addresses do not match" });
+    if (!EMAIL_PATTERN.test(email)) {
+      errors.push({
+        field: "email",
+        message: "Enter an email address in the correct format, like name@example.com",
+      });
+    } else if (email.toLowerCase() !== confirmEmail.toLowerCase()) {
+      errors.push({ field: "confirm-email", message: "Email addresses do not match" });
+    }
     if (password.length < 8 || !/[A-Za-z]/.test(password) || !/\d/.test(password)) {
-      errors.push({ field: "password", message: "Password must be at least 8 characters, with a letter and a number" });
-    } else if (password !== confirmPassword) errors.push({ field: "confirm-password", message: "Passwords do not match" });
+      errors.push({
+        field: "password",
+        message: "Password must be at least 8 characters, with a letter and a number",
+      });
+    } else if (password !== confirmPassword) {
+      errors.push({ field: "confirm-password", message: "Passwords do not match" });
+    }
     if (errors.length) return accountPage(sessionId, email, errors);
     sessions.delete(sessionId);
     state.register(check.patient, clock.now(), email);
     return page({
       title: "You have joined Patients Know Best",
       body: html`<h1>You have joined Patients Know Best</h1>
-<div class="panel success"><p>Your account is ready. You can now sign in with <strong>${email}</strong> and the password you chose.</p></div>
-<p>${organisationName(check.invitation)} will share your letters and appointments with you here.</p>`,
+        <div class="panel success">
+          <p>
+            Your account is ready. You can now sign in with <strong>${email}</strong> and the
+            password you chose.
+          </p>
+        </div>
+        <p>
+          ${organisationName(check.invitation)} will share your letters and appointments with you
+          here.
+        </p>`,
     });
   };
 
   return [
-    { method: "GET", pattern: /^\/join(?:\/([A-Za-z0-9_-]*))?\/?$/, endpoint: "join.start", handle: start },
+    {
+      method: "GET",
+      pattern: /^\/join(?:\/([A-Za-z0-9_-]*))?\/?$/,
+      endpoint: "join.start",
+      handle: start,
+    },
     { method: "POST", pattern: /^\/join\/verify$/, endpoint: "join.verify", handle: verify },
     { method: "POST", pattern: /^\/join\/register$/, endpoint: "join.register", handle: register },
   ];

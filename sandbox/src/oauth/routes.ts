@@ -42,20 +42,33 @@ function acceptableRedirect(client: UserClient, candidate: string): boolean {
   }
   return client.redirectUris.some((registered) => {
     const base = new URL(registered);
-    if (given.origin !== base.origin || given.pathname !== base.pathname || given.hash) return false;
-    for (const [key, value] of base.searchParams) if (given.searchParams.get(key) !== value) return false;
+    if (given.origin !== base.origin || given.pathname !== base.pathname || given.hash) {
+      return false;
+    }
+    for (const [key, value] of base.searchParams) {
+      if (given.searchParams.get(key) !== value) return false;
+    }
     return true;
   });
 }
 
 function withParams(uri: string, params: Record<string, string | undefined>): string {
   const url = new URL(uri);
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, value);
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined) url.searchParams.set(key, value);
+  }
   return url.toString();
 }
 
 function errorPage(title: string, detail: string): Reply {
-  return messagePage(title, [detail, "The application that sent you here needs to be set up correctly. You can close this page."], 400);
+  return messagePage(
+    title,
+    [
+      detail,
+      "The application that sent you here needs to be set up correctly. You can close this page.",
+    ],
+    400,
+  );
 }
 
 function consentPage(
@@ -70,25 +83,47 @@ function consentPage(
     title: errors.length > 0 ? "Error: Sign in to allow access" : "Sign in to allow access",
     status: errors.length > 0 ? 401 : 200,
     body: html`${errorSummary(errors)}
-<h1>Sign in to allow access</h1>
-<p class="lede"><strong>${client.name}</strong> from <strong>${client.owner}</strong> wants to connect to your Patients Know Best account.</p>
-<div class="panel"><h2>If you allow it, ${client.name} will be able to:</h2><ul><li>${SCOPE_WORDING[scope]}</li></ul>
-<p>You can withdraw access at any time.</p></div>
-<form method="post" action="/apiAuthorize.action" novalidate>
-<input type="hidden" name="request" value="${requestId}">
-<label for="username">Email address</label>
-${invalid("username") ? html`<p class="error-message" id="username-error">Enter your email address</p>` : ""}
-<input type="email" id="username" name="username" autocomplete="username" spellcheck="false" value="${username}"
-  class="${invalid("username") ? "input-error" : ""}" ${invalid("username") ? html`aria-describedby="username-error"` : ""}>
-<label for="password">Password</label>
-${invalid("password") ? html`<p class="error-message" id="password-error">${errors.find((e) => e.field === "password")?.message ?? ""}</p>` : ""}
-<input type="password" id="password" name="password" autocomplete="current-password"
-  class="${invalid("password") ? "input-error" : ""}" ${invalid("password") ? html`aria-describedby="password-error"` : ""}>
-<div class="actions">
-<button type="submit" name="decision" value="allow">Sign in and allow access</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny access</button>
-</div>
-</form>`,
+      <h1>Sign in to allow access</h1>
+      <p class="lede">
+        <strong>${client.name}</strong> from <strong>${client.owner}</strong> wants to connect to
+        your Patients Know Best account.
+      </p>
+      <div class="panel">
+        <h2>If you allow it, ${client.name} will be able to:</h2>
+        <ul>
+          <li>${SCOPE_WORDING[scope]}</li>
+        </ul>
+        <p>You can withdraw access at any time.</p>
+      </div>
+      <form method="post" action="/apiAuthorize.action" novalidate>
+        <input type="hidden" name="request" value="${requestId}" />
+        <label for="username">Email address</label>
+        ${invalid("username") ? html`<p class="error-message" id="username-error">Enter your email address</p>` : ""}
+        <input
+          type="email"
+          id="username"
+          name="username"
+          autocomplete="username"
+          spellcheck="false"
+          value="${username}"
+          class="${invalid("username") ? "input-error" : ""}"
+          ${invalid("username") ? html`aria-describedby="username-error"` : ""}
+        />
+        <label for="password">Password</label>
+        ${invalid("password") ? html`<p class="error-message" id="password-error">${errors.find((e) => e.field === "password")?.message ?? ""}</p>` : ""}
+        <input
+          type="password"
+          id="password"
+          name="password"
+          autocomplete="current-password"
+          class="${invalid("password") ? "input-error" : ""}"
+          ${invalid("password") ? html`aria-describedby="password-error"` : ""}
+        />
+        <div class="actions">
+          <button type="submit" name="decision" value="allow">Sign in and allow access</button>
+          <button type="submit" name="decision" value="deny" class="secondary">Deny access</button>
+        </div>
+      </form>`,
   });
 }
 
@@ -103,37 +138,58 @@ export function oauthRoutes(app: SandboxApp): Route[] {
   const authorizeGet = (ctx: RequestContext): Reply => {
     const q = ctx.url.searchParams;
     const client = userClient(q.get("client_id"));
-    if (!client) return errorPage("Unknown application", "The client_id is missing or is not registered with PKB.");
+    if (!client) {
+      return errorPage(
+        "Unknown application",
+        "The client_id is missing or is not registered with PKB.",
+      );
+    }
     const sentRedirect = q.get("redirect_uri") ?? undefined;
     let redirectUri: string;
     if (sentRedirect !== undefined) {
       if (!acceptableRedirect(client, sentRedirect)) {
-        return errorPage("Unregistered redirect address", "The redirect_uri is not registered for this application.");
+        return errorPage(
+          "Unregistered redirect address",
+          "The redirect_uri is not registered for this application.",
+        );
       }
       redirectUri = sentRedirect;
     } else if (client.redirectUris.length === 1 && client.redirectUris[0]) {
       redirectUri = client.redirectUris[0];
     } else {
-      return errorPage("Missing redirect address", "This application has several redirect addresses, so redirect_uri is required.");
+      return errorPage(
+        "Missing redirect address",
+        "This application has several redirect addresses, so redirect_uri is required.",
+      );
     }
     const state = q.get("state") ?? undefined;
     const fail = (error: string, description: string): Reply =>
       redirect(withParams(redirectUri, { error, error_description: description, state }));
-    if (q.get("response_type") !== "code") return fail("unsupported_response_type", "response_type must be code");
+    if (q.get("response_type") !== "code") {
+      return fail("unsupported_response_type", "response_type must be code");
+    }
     const requestedScope = q.get("scope");
     let scope: UserScope;
     if (requestedScope === null || requestedScope === "") {
       scope = client.scopes[0] ?? "CLINICIAN";
-    } else if ((SCOPES as readonly string[]).includes(requestedScope) && client.scopes.includes(requestedScope as UserScope)) {
+    } else if (
+      (SCOPES as readonly string[]).includes(requestedScope) &&
+      client.scopes.includes(requestedScope as UserScope)
+    ) {
       scope = requestedScope as UserScope;
     } else {
-      return fail("invalid_scope", "scope must be one of the client's scopes: " + client.scopes.join(", "));
+      return fail(
+        "invalid_scope",
+        "scope must be one of the client's scopes: " + client.scopes.join(", "),
+      );
     }
     const challenge = q.get("code_challenge") ?? undefined;
     const method = q.get("code_challenge_method") ?? undefined;
     if (challenge !== undefined) {
       if (method !== "S256") return fail("invalid_request", "code_challenge_method must be S256");
-      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(challenge)) return fail("invalid_request", "code_challenge is malformed");
+      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(challenge)) {
+        return fail("invalid_request", "code_challenge is malformed");
+      }
     } else if (method !== undefined) {
       return fail("invalid_request", "code_challenge_method without code_challenge");
     }
@@ -165,7 +221,9 @@ export function oauthRoutes(app: SandboxApp): Route[] {
     }
     if (form.get("decision") === "deny") {
       pending.delete(requestId);
-      return redirect(withParams(request.redirectUri, { error: "access_denied", state: request.state }));
+      return redirect(
+        withParams(request.redirectUri, { error: "access_denied", state: request.state }),
+      );
     }
     const username = (form.get("username") ?? "").trim();
     const password = form.get("password") ?? "";
@@ -173,16 +231,26 @@ export function oauthRoutes(app: SandboxApp): Route[] {
     if (!username) errors.push({ field: "username", message: "Enter your email address" });
     if (!password) errors.push({ field: "password", message: "Enter your password" });
     if (errors.length > 0) return consentPage(client, requestId, request.scope, errors, username);
-    const clinician = app.state.population.clinicians.find((c) => c.login?.username === username.toLowerCase());
+    const clinician = app.state.population.clinicians.find(
+      (c) => c.login?.username === username.toLowerCase(),
+    );
     if (!clinician?.login || !secretsMatch(password, clinician.login.password)) {
-      return consentPage(client, requestId, request.scope, [
-        { field: "password", message: "The email address or password is not right" },
-      ], username);
+      return consentPage(
+        client,
+        requestId,
+        request.scope,
+        [{ field: "password", message: "The email address or password is not right" }],
+        username,
+      );
     }
     if (!clinician.login.scopes.includes(request.scope)) {
-      return consentPage(client, requestId, request.scope, [
-        { field: "username", message: `This account cannot grant ${request.scope} access` },
-      ], username);
+      return consentPage(
+        client,
+        requestId,
+        request.scope,
+        [{ field: "username", message: `This account cannot grant ${request.scope} access` }],
+        username,
+      );
     }
     pending.delete(requestId);
     const code = app.oauth.createCode(
@@ -198,8 +266,12 @@ export function oauthRoutes(app: SandboxApp): Route[] {
     return redirect(withParams(request.redirectUri, { code, state: request.state }));
   };
 
-  const oauthError = (status: number, error: string, description: string, headers: Record<string, string> = {}): Reply =>
-    json(status, { error, error_description: description }, headers);
+  const oauthError = (
+    status: number,
+    error: string,
+    description: string,
+    headers: Record<string, string> = {},
+  ): Reply => json(status, { error, error_description: description }, headers);
 
   const userToken = async (ctx: RequestContext): Promise<Reply> => {
     const form = parseForm(await ctx.readBody());
@@ -210,14 +282,23 @@ export function oauthRoutes(app: SandboxApp): Route[] {
       return oauthError(400, "invalid_request", "Use one client authentication method, not two");
     }
     if (basic && formId !== undefined && formId !== basic.id) {
-      return oauthError(400, "invalid_request", "client_id does not match the authenticated client");
+      return oauthError(
+        400,
+        "invalid_request",
+        "client_id does not match the authenticated client",
+      );
     }
     const id = basic?.id ?? formId;
     const secret = basic?.secret ?? formSecret;
     const client = userClient(id);
     ctx.log.clientId = client?.id;
     if (!client || secret === undefined || !secretsMatch(secret, client.secret)) {
-      return oauthError(401, "invalid_client", "Client authentication failed", basic ? { "www-authenticate": 'Basic realm="pkb"' } : {});
+      return oauthError(
+        401,
+        "invalid_client",
+        "Client authentication failed",
+        basic ? { "www-authenticate": 'Basic realm="pkb"' } : {},
+      );
     }
     const now = app.clock.now();
     const grantType = form.get("grant_type");
@@ -230,10 +311,18 @@ export function oauthRoutes(app: SandboxApp): Route[] {
           if (code.sessionId) app.oauth.invalidateSession(code.sessionId, now);
           return oauthError(400, "invalid_grant", "API_SESSION_INVALID");
         }
-        if (code.expiresAt <= now) return oauthError(400, "invalid_grant", "The authorization code has expired");
-        if (code.clientId !== client.id) return oauthError(400, "invalid_grant", "The code was issued to another client");
+        if (code.expiresAt <= now) {
+          return oauthError(400, "invalid_grant", "The authorization code has expired");
+        }
+        if (code.clientId !== client.id) {
+          return oauthError(400, "invalid_grant", "The code was issued to another client");
+        }
         if (code.redirectUri !== undefined && form.get("redirect_uri") !== code.redirectUri) {
-          return oauthError(400, "invalid_grant", "redirect_uri does not match the authorization request");
+          return oauthError(
+            400,
+            "invalid_grant",
+            "redirect_uri does not match the authorization request",
+          );
         }
         const verifier = form.get("code_verifier");
         if (code.codeChallenge !== undefined) {
@@ -258,14 +347,20 @@ export function oauthRoutes(app: SandboxApp): Route[] {
         const record = app.oauth.refreshRecord(presented);
         if (!record) return oauthError(400, "invalid_grant", "API_SESSION_INVALID");
         const session = app.oauth.session(record.sessionId);
-        if (!session || session.clientId !== client.id) return oauthError(400, "invalid_grant", "API_SESSION_INVALID");
+        if (!session || session.clientId !== client.id) {
+          return oauthError(400, "invalid_grant", "API_SESSION_INVALID");
+        }
         if (record.usedAt !== null) {
           // Single-use refresh tokens: a second use kills the whole API session.
           app.oauth.invalidateSession(session.id, now);
           return oauthError(400, "invalid_grant", "API_SESSION_INVALID");
         }
-        if (session.invalidatedAt !== null) return oauthError(400, "invalid_grant", "API_SESSION_INVALID");
-        if (now >= session.expiresAt) return oauthError(400, "invalid_grant", "API_SESSION_EXPIRED");
+        if (session.invalidatedAt !== null) {
+          return oauthError(400, "invalid_grant", "API_SESSION_INVALID");
+        }
+        if (now >= session.expiresAt) {
+          return oauthError(400, "invalid_grant", "API_SESSION_EXPIRED");
+        }
         const tokens = app.oauth.issueUserTokens(session, now);
         if (tokens.refreshToken) app.oauth.markRefreshUsed(presented, now);
         session.refreshCount += 1;
@@ -278,7 +373,11 @@ export function oauthRoutes(app: SandboxApp): Route[] {
         });
       }
       default:
-        return oauthError(400, "unsupported_grant_type", `Unsupported grant_type: ${grantType ?? "(none)"}`);
+        return oauthError(
+          400,
+          "unsupported_grant_type",
+          `Unsupported grant_type: ${grantType ?? "(none)"}`,
+        );
     }
   };
 
@@ -292,13 +391,21 @@ export function oauthRoutes(app: SandboxApp): Route[] {
     const form = parseForm(await ctx.readBody());
     const basic = basicCredentials(ctx.req);
     const client = basic ? app.clients.get(basic.id) : undefined;
-    if (!basic || !client || client.kind !== "system" || !secretsMatch(basic.secret, client.secret)) {
+    if (
+      !basic ||
+      !client ||
+      client.kind !== "system" ||
+      !secretsMatch(basic.secret, client.secret)
+    ) {
       return json(401, SPRING_UNAUTHORIZED, { "www-authenticate": 'Basic realm="oauth2/client"' });
     }
     ctx.log.clientId = client.id;
     const grantType = form.get("grant_type");
     if (grantType !== "client_credentials") {
-      return json(400, { error: "unsupported_grant_type", error_description: `Unsupported grant type: ${grantType ?? ""}` });
+      return json(400, {
+        error: "unsupported_grant_type",
+        error_description: `Unsupported grant type: ${grantType ?? ""}`,
+      });
     }
     const token = app.oauth.issueSystemToken(client.id, app.clock.now());
     return json(200, {
@@ -319,13 +426,28 @@ export function oauthRoutes(app: SandboxApp): Route[] {
     const client = id ? app.clients.get(id) : undefined;
     const grantType = form.get("grant_type");
     if (grantType !== "client_credentials") {
-      return json(400, { error: "unsupported_grant_type", error_description: "Unsupported grant_type" });
+      return json(400, {
+        error: "unsupported_grant_type",
+        error_description: "Unsupported grant_type",
+      });
     }
-    if (!client || client.kind !== "aggregated" || secret === undefined || !secretsMatch(secret, client.secret)) {
-      return json(401, { error: "invalid_client", error_description: "Invalid client or Invalid client credentials" });
+    if (
+      !client ||
+      client.kind !== "aggregated" ||
+      secret === undefined ||
+      !secretsMatch(secret, client.secret)
+    ) {
+      return json(401, {
+        error: "invalid_client",
+        error_description: "Invalid client or Invalid client credentials",
+      });
     }
     ctx.log.clientId = client.id;
-    const token = app.oauth.issueAggregatedToken(client.id, app.clock.now(), `${ctx.baseUrl}/auth/realms/pkb`);
+    const token = app.oauth.issueAggregatedToken(
+      client.id,
+      app.clock.now(),
+      `${ctx.baseUrl}/auth/realms/pkb`,
+    );
     return json(200, {
       access_token: token.accessToken,
       expires_in: token.expiresIn,
@@ -337,10 +459,25 @@ export function oauthRoutes(app: SandboxApp): Route[] {
   };
 
   return [
-    { method: "GET", pattern: /^\/apiAuthorize\.action$/, endpoint: "oauth.authorize", handle: authorizeGet },
-    { method: "POST", pattern: /^\/apiAuthorize\.action$/, endpoint: "oauth.authorize-decision", handle: authorizePost },
+    {
+      method: "GET",
+      pattern: /^\/apiAuthorize\.action$/,
+      endpoint: "oauth.authorize",
+      handle: authorizeGet,
+    },
+    {
+      method: "POST",
+      pattern: /^\/apiAuthorize\.action$/,
+      endpoint: "oauth.authorize-decision",
+      handle: authorizePost,
+    },
     { method: "POST", pattern: /^\/apiToken\.action$/, endpoint: "oauth.token", handle: userToken },
-    { method: "POST", pattern: /^\/api\/oauth\/token$/, endpoint: "oauth.system-token", handle: systemToken },
+    {
+      method: "POST",
+      pattern: /^\/api\/oauth\/token$/,
+      endpoint: "oauth.system-token",
+      handle: systemToken,
+    },
     {
       method: "POST",
       pattern: /^\/auth\/realms\/pkb\/protocol\/openid-connect\/token$/,

@@ -5,7 +5,14 @@ import type { UserScope } from "../population/model.ts";
 export type TokenServer = "pkb" | "aggregated";
 
 export type AccessGrant =
-  | { kind: "user"; clientId: string; sessionId: string; scope: UserScope; clinicianIndex: number; expiresAt: number }
+  | {
+      kind: "user";
+      clientId: string;
+      sessionId: string;
+      scope: UserScope;
+      clinicianIndex: number;
+      expiresAt: number;
+    }
   | { kind: "system"; clientId: string; expiresAt: number }
   | { kind: "aggregated"; clientId: string; expiresAt: number };
 
@@ -40,7 +47,10 @@ export interface AuthorizationCode {
 
 export type Authentication =
   | { ok: true; grant: AccessGrant }
-  | { ok: false; reason: "missing" | "unknown" | "expired" | "session-invalid" | "session-expired" };
+  | {
+      ok: false;
+      reason: "missing" | "unknown" | "expired" | "session-invalid" | "session-expired";
+    };
 
 const opaque = (bytes = 32): string => randomBytes(bytes).toString("base64url");
 
@@ -53,19 +63,32 @@ export class OAuthStore {
   private codes = new Map<string, AuthorizationCode>();
   private sessions = new Map<string, ApiSession>();
   private refreshTokens = new Map<string, RefreshTokenRecord>();
-  private accessTokens: Record<TokenServer, Map<string, AccessGrant>> = { pkb: new Map(), aggregated: new Map() };
+  private accessTokens: Record<TokenServer, Map<string, AccessGrant>> = {
+    pkb: new Map(),
+    aggregated: new Map(),
+  };
   private readonly jwtKey = randomBytes(32);
   private issuedSinceSweep = 0;
 
-  constructor(private readonly lifetimes: { accessTokenMs: number; sessionMs: number; codeMs: number }) {}
+  constructor(
+    private readonly lifetimes: { accessTokenMs: number; sessionMs: number; codeMs: number },
+  ) {}
 
   get accessTokenMs(): number {
     return this.lifetimes.accessTokenMs;
   }
 
-  createCode(code: Omit<AuthorizationCode, "usedAt" | "sessionId" | "expiresAt">, now: number): string {
+  createCode(
+    code: Omit<AuthorizationCode, "usedAt" | "sessionId" | "expiresAt">,
+    now: number,
+  ): string {
     const value = opaque(24);
-    this.codes.set(value, { ...code, expiresAt: now + this.lifetimes.codeMs, usedAt: null, sessionId: null });
+    this.codes.set(value, {
+      ...code,
+      expiresAt: now + this.lifetimes.codeMs,
+      usedAt: null,
+      sessionId: null,
+    });
     return value;
   }
 
@@ -135,14 +158,29 @@ export class OAuthStore {
     if (record) record.usedAt = now;
   }
 
-  issueSystemToken(clientId: string, now: number): { accessToken: string; expiresIn: number; jti: string } {
+  issueSystemToken(
+    clientId: string,
+    now: number,
+  ): { accessToken: string; expiresIn: number; jti: string } {
     const accessToken = opaque();
-    this.putAccess("pkb", accessToken, { kind: "system", clientId, expiresAt: now + this.lifetimes.accessTokenMs });
-    return { accessToken, expiresIn: Math.floor(this.lifetimes.accessTokenMs / 1000), jti: randomUUID() };
+    this.putAccess("pkb", accessToken, {
+      kind: "system",
+      clientId,
+      expiresAt: now + this.lifetimes.accessTokenMs,
+    });
+    return {
+      accessToken,
+      expiresIn: Math.floor(this.lifetimes.accessTokenMs / 1000),
+      jti: randomUUID(),
+    };
   }
 
   /** Keycloak issues JWTs; ours look like one (HS256 with a per-process key) but are looked up, not verified. */
-  issueAggregatedToken(clientId: string, now: number, issuer: string): { accessToken: string; expiresIn: number } {
+  issueAggregatedToken(
+    clientId: string,
+    now: number,
+    issuer: string,
+  ): { accessToken: string; expiresIn: number } {
     const header = Buffer.from(JSON.stringify({ alg: "HS256", typ: "JWT" })).toString("base64url");
     const payload = Buffer.from(
       JSON.stringify({
@@ -155,7 +193,9 @@ export class OAuthStore {
         typ: "Bearer",
       }),
     ).toString("base64url");
-    const signature = createHmac("sha256", this.jwtKey).update(`${header}.${payload}`).digest("base64url");
+    const signature = createHmac("sha256", this.jwtKey)
+      .update(`${header}.${payload}`)
+      .digest("base64url");
     const accessToken = `${header}.${payload}.${signature}`;
     this.putAccess("aggregated", accessToken, {
       kind: "aggregated",
@@ -171,7 +211,9 @@ export class OAuthStore {
     if (!grant) return { ok: false, reason: "unknown" };
     if (grant.kind === "user") {
       const session = this.sessions.get(grant.sessionId);
-      if (!session || session.invalidatedAt !== null) return { ok: false, reason: "session-invalid" };
+      if (!session || session.invalidatedAt !== null) {
+        return { ok: false, reason: "session-invalid" };
+      }
       if (now >= session.expiresAt) return { ok: false, reason: "session-expired" };
     }
     if (now >= grant.expiresAt) return { ok: false, reason: "expired" };
@@ -187,7 +229,10 @@ export class OAuthStore {
   }
 
   stats(): { sessions: number; activeAccessTokens: number } {
-    return { sessions: this.sessions.size, activeAccessTokens: this.accessTokens.pkb.size + this.accessTokens.aggregated.size };
+    return {
+      sessions: this.sessions.size,
+      activeAccessTokens: this.accessTokens.pkb.size + this.accessTokens.aggregated.size,
+    };
   }
 
   private putAccess(server: TokenServer, token: string, grant: AccessGrant): void {

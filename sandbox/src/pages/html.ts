@@ -31,7 +31,9 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
 
 function render(value: unknown): string {
   if (Array.isArray(value)) return value.map(render).join("");
-  if (value && typeof value === "object" && "__html" in value) return String((value as SafeHtml).__html);
+  if (value && typeof value === "object" && "__html" in value) {
+    return String((value as SafeHtml).__html);
+  }
   if (value === undefined || value === null || value === false) return "";
   return escapeHtml(value);
 }
@@ -95,26 +97,36 @@ export interface PageOptions {
 export function page(options: PageOptions): Reply {
   const nonce = randomBytes(16).toString("base64");
   const document = html`<!doctype html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${options.title} – Patients Know Best (sandbox)</title>
-<style nonce="${nonce}">${raw(STYLES)}</style>
-</head>
-<body>
-<a class="skip" href="#main">Skip to main content</a>
-<header><div class="wrap"><span class="brand">Patients Know Best</span><span class="tag">${options.tag ?? "Sandbox"}</span></div></header>
-<div class="wrap">
-<main id="main" tabindex="-1">
-<div class="card">
-${options.body}
-</div>
-</main>
-<footer><p>This is the PKB Desk sandbox: a stand-in for Patients Know Best used for testing and training. It holds only synthetic data.</p></footer>
-</div>
-</body>
-</html>`;
+    <html lang="en-GB">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${options.title} – Patients Know Best (sandbox)</title>
+        <style nonce="${nonce}">
+          ${raw(STYLES)}
+        </style>
+      </head>
+      <body>
+        <a class="skip" href="#main">Skip to main content</a>
+        <header>
+          <div class="wrap">
+            <span class="brand">Patients Know Best</span
+            ><span class="tag">${options.tag ?? "Sandbox"}</span>
+          </div>
+        </header>
+        <div class="wrap">
+          <main id="main" tabindex="-1">
+            <div class="card">${options.body}</div>
+          </main>
+          <footer>
+            <p>
+              This is the PKB Desk sandbox: a stand-in for Patients Know Best used for testing and
+              training. It holds only synthetic data.
+            </p>
+          </footer>
+        </div>
+      </body>
+    </html>`;
   return {
     status: options.status ?? 200,
     headers: {
@@ -136,16 +148,24 @@ export interface FieldError {
 
 export function errorSummary(errors: readonly FieldError[]): SafeHtml {
   if (errors.length === 0) return raw("");
-  return html`<div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
-<h2 id="error-summary-title">There is a problem</h2>
-<ul>${errors.map((e) => html`<li><a href="#${e.field}">${e.message}</a></li>`)}</ul>
-</div>`;
+  return html`<div
+    class="error-summary"
+    role="alert"
+    aria-labelledby="error-summary-title"
+    tabindex="-1"
+  >
+    <h2 id="error-summary-title">There is a problem</h2>
+    <ul>
+      ${errors.map((e) => html`<li><a href="#${e.field}">${e.message}</a></li>`)}
+    </ul>
+  </div>`;
 }
 
 export function messagePage(title: string, paragraphs: readonly string[], status: number): Reply {
   return page({
     title,
     status,
-    body: html`<h1>${title}</h1>${paragraphs.map((p) => html`<p>${p}</p>`)}`,
+    body: html`<h1>${title}</h1>
+      ${paragraphs.map((p) => html`<p>${p}</p>`)}`,
   });
 }

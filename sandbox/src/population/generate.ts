@@ -1,6 +1,12 @@
 import { completeWithCheckDigit, type NationalIdKind } from "../identifiers.ts";
 import { createRandom, type Random } from "../random.ts";
-import { bstBoundaries, formatUkDateTime, startOfUkDay, ukLocalToUtc, utcToUkLocal } from "../ukTime.ts";
+import {
+  bstBoundaries,
+  formatUkDateTime,
+  startOfUkDay,
+  ukLocalToUtc,
+  utcToUkLocal,
+} from "../ukTime.ts";
 import {
   APPOINTMENT_KINDS,
   APPOINTMENT_MINUTES,
@@ -60,7 +66,10 @@ export interface Population {
 
 /** Demo logins. Documented in sandbox/README.md and printed by the CLI. */
 export const DEMO_CLINICIAN = { username: "clinician@sandbox.test", password: "sandbox-clinician" };
-export const OTHER_ORG_CLINICIAN = { username: "northgate.clinician@sandbox.test", password: "sandbox-clinician" };
+export const OTHER_ORG_CLINICIAN = {
+  username: "northgate.clinician@sandbox.test",
+  password: "sandbox-clinician",
+};
 
 /** Numbers the population never assigns, so tests can rely on "Not found". */
 export const NEVER_ASSIGNED_NHS_NUMBERS: readonly string[] = ["4000000004", "6123456784"];
@@ -75,11 +84,51 @@ const FIXTURE_PATIENTS: readonly {
   birthDate: string;
   postalCode: string;
 }[] = [
-  { idKind: "nhs", nationalId: "5760678914", given: "Read", family: "Richards", gender: "male", birthDate: "2000-09-15", postalCode: "NE1 1XC" },
-  { idKind: "nhs", nationalId: "9434765919", given: "Amelia", family: "Hart", gender: "female", birthDate: "1975-03-14", postalCode: "LS6 2QB" },
-  { idKind: "nhs", nationalId: "9999999999", given: "Oliver", family: "Test", gender: "male", birthDate: "1988-07-01", postalCode: "M14 5TR" },
-  { idKind: "chi", nationalId: "0101011237", given: "Eilidh", family: "Fraser", gender: "female", birthDate: "2001-01-01", postalCode: "EH3 9DR" },
-  { idKind: "hc", nationalId: "3200000015", given: "Ciaran", family: "Quinn", gender: "male", birthDate: "1969-11-30", postalCode: "BT7 1NN" },
+  {
+    idKind: "nhs",
+    nationalId: "5760678914",
+    given: "Read",
+    family: "Richards",
+    gender: "male",
+    birthDate: "2000-09-15",
+    postalCode: "NE1 1XC",
+  },
+  {
+    idKind: "nhs",
+    nationalId: "9434765919",
+    given: "Amelia",
+    family: "Hart",
+    gender: "female",
+    birthDate: "1975-03-14",
+    postalCode: "LS6 2QB",
+  },
+  {
+    idKind: "nhs",
+    nationalId: "9999999999",
+    given: "Oliver",
+    family: "Test",
+    gender: "male",
+    birthDate: "1988-07-01",
+    postalCode: "M14 5TR",
+  },
+  {
+    idKind: "chi",
+    nationalId: "0101011237",
+    given: "Eilidh",
+    family: "Fraser",
+    gender: "female",
+    birthDate: "2001-01-01",
+    postalCode: "EH3 9DR",
+  },
+  {
+    idKind: "hc",
+    nationalId: "3200000015",
+    given: "Ciaran",
+    family: "Quinn",
+    gender: "male",
+    birthDate: "1969-11-30",
+    postalCode: "BT7 1NN",
+  },
 ];
 
 const POSTCODE_INWARD_LETTERS = [...POSTCODE_LETTERS];
@@ -119,9 +168,18 @@ function generateOrganisations(seed: number): { organisations: Organisation[]; t
   return { organisations, teams };
 }
 
-function generateClinicians(seed: number, random: Random, organisations: Organisation[]): Clinician[] {
+function generateClinicians(
+  seed: number,
+  random: Random,
+  organisations: Organisation[],
+): Clinician[] {
   const clinicians: Clinician[] = [];
-  const add = (orgIndex: number, login?: Clinician["login"], given?: string, family?: string): void => {
+  const add = (
+    orgIndex: number,
+    login?: Clinician["login"],
+    given?: string,
+    family?: string,
+  ): void => {
     const index = clinicians.length;
     const female = random.chance(0.5);
     clinicians.push({
@@ -142,7 +200,12 @@ function generateClinicians(seed: number, random: Random, organisations: Organis
   return clinicians;
 }
 
-function nationalNumber(random: Random, kind: NationalIdKind, birthDate: string | null, used: Set<string>): string {
+function nationalNumber(
+  random: Random,
+  kind: NationalIdKind,
+  birthDate: string | null,
+  used: Set<string>,
+): string {
   for (;;) {
     let firstNine: string;
     switch (kind) {
@@ -151,8 +214,14 @@ function nationalNumber(random: Random, kind: NationalIdKind, birthDate: string 
         firstNine = "9" + String(random.int(0, 99_999_999)).padStart(8, "0");
         break;
       case "chi": {
-        const dob = birthDate ?? `19${two(random.int(30, 99))}-${two(random.int(1, 12))}-${two(random.int(1, 28))}`;
-        firstNine = dob.slice(8, 10) + dob.slice(5, 7) + dob.slice(2, 4) + String(random.int(0, 999)).padStart(3, "0");
+        const dob =
+          birthDate ??
+          `19${two(random.int(30, 99))}-${two(random.int(1, 12))}-${two(random.int(1, 28))}`;
+        firstNine =
+          dob.slice(8, 10) +
+          dob.slice(5, 7) +
+          dob.slice(2, 4) +
+          String(random.int(0, 999)).padStart(3, "0");
         break;
       }
       case "hc":
@@ -167,12 +236,16 @@ function nationalNumber(random: Random, kind: NationalIdKind, birthDate: string 
 }
 
 function generatePatients(seed: number, random: Random, count: number, anchor: number): Patient[] {
-  const used = new Set<string>([...NEVER_ASSIGNED_NHS_NUMBERS, ...FIXTURE_PATIENTS.map((f) => f.nationalId)]);
+  const used = new Set<string>([
+    ...NEVER_ASSIGNED_NHS_NUMBERS,
+    ...FIXTURE_PATIENTS.map((f) => f.nationalId),
+  ]);
   const patients: Patient[] = new Array<Patient>(count);
   for (let index = 0; index < count; index++) {
     const fixture = FIXTURE_PATIENTS[index];
     const gender: "male" | "female" = fixture?.gender ?? (random.chance(0.52) ? "female" : "male");
-    const given = fixture?.given ?? random.pick(gender === "female" ? GIVEN_NAMES_FEMALE : GIVEN_NAMES_MALE);
+    const given =
+      fixture?.given ?? random.pick(gender === "female" ? GIVEN_NAMES_FEMALE : GIVEN_NAMES_MALE);
     const family = fixture?.family ?? random.pick(FAMILY_NAMES);
     const under16 = !fixture && random.chance(0.15);
     const ageYears = under16 ? random.int(0, 15) : random.int(16, 95);
@@ -180,7 +253,8 @@ function generatePatients(seed: number, random: Random, count: number, anchor: n
     const missingDob = !fixture && random.chance(0.02);
     const birthDate = fixture?.birthDate ?? (missingDob ? null : isoDate(bornMs));
     const kindRoll = random.next();
-    const idKind: NationalIdKind = fixture?.idKind ?? (kindRoll < 0.9 ? "nhs" : kindRoll < 0.96 ? "chi" : "hc");
+    const idKind: NationalIdKind =
+      fixture?.idKind ?? (kindRoll < 0.9 ? "nhs" : kindRoll < 0.96 ? "chi" : "hc");
     const nationalId = fixture?.nationalId ?? nationalNumber(random, idKind, birthDate, used);
     const deceased = !fixture && random.chance(0.01);
     const registered = !fixture && random.chance(0.25);
@@ -202,7 +276,14 @@ function generatePatients(seed: number, random: Random, count: number, anchor: n
       publicId: deterministicUuid(seed, "patient", index),
       idKind,
       nationalId,
-      title: gender === "female" ? (ageYears < 18 ? "Miss" : random.pick(["Mrs", "Ms", "Miss"])) : ageYears < 18 ? "Master" : "Mr",
+      title:
+        gender === "female"
+          ? ageYears < 18
+            ? "Miss"
+            : random.pick(["Mrs", "Ms", "Miss"])
+          : ageYears < 18
+            ? "Master"
+            : "Mr",
       given,
       family,
       gender,
@@ -210,11 +291,15 @@ function generatePatients(seed: number, random: Random, count: number, anchor: n
       deceasedDate,
       registered,
       registeredAt,
-      registeredEmail: registered ? `${given}.${family}.${emailNumber}@example.com`.toLowerCase().replace(/'/g, "") : null,
+      registeredEmail: registered
+        ? `${given}.${family}.${emailNumber}@example.com`.toLowerCase().replace(/'/g, "")
+        : null,
       postalCode,
       // Ofcom's drama range: 07700 900000–900999 can never reach a real phone.
       mobile: hasMobile ? `07700 900${mobileDigits}` : null,
-      email: hasEmail ? `${given}.${family}${emailNumber}@example.com`.toLowerCase().replace(/'/g, "") : null,
+      email: hasEmail
+        ? `${given}.${family}${emailNumber}@example.com`.toLowerCase().replace(/'/g, "")
+        : null,
       orgMask: noAccess ? 0b010 : sharedWithLochside ? 0b101 : 0b001,
       appointmentIndexes: [],
     };
@@ -270,12 +355,19 @@ function generateAppointments(
 
   const push = (patient: Patient, start: number, specialtyIndex: number): void => {
     const index = appointments.length;
-    const orgIndex = patient.orgMask & 0b001 ? (patient.orgMask & 0b100 && random.chance(0.2) ? 2 : 0) : 1;
+    const orgIndex =
+      patient.orgMask & 0b001 ? (patient.orgMask & 0b100 && random.chance(0.2) ? 2 : 0) : 1;
     const past = start < anchor;
     const roll = random.next();
     const status: AppointmentStatus = past
-      ? roll < 0.8 ? "booked" : roll < 0.92 ? "cancelled" : "noshow"
-      : roll < 0.9 ? "booked" : "cancelled";
+      ? roll < 0.8
+        ? "booked"
+        : roll < 0.92
+          ? "cancelled"
+          : "noshow"
+      : roll < 0.9
+        ? "booked"
+        : "cancelled";
     appointments.push({
       index,
       patientIndex: patient.index,
@@ -296,12 +388,15 @@ function generateAppointments(
 
   while (appointments.length < count) {
     const patient = patients[random.int(0, patients.length - 1)] as Patient;
-    const dayOffset = edgeDays.length > 0 && random.chance(0.02) ? random.pick(edgeDays) : random.int(-180, 180);
+    const dayOffset =
+      edgeDays.length > 0 && random.chance(0.02) ? random.pick(edgeDays) : random.int(-180, 180);
     const dayStart = startOfUkDay(today + dayOffset * DAY + 12 * HOUR);
     const slot = random.int(0, 38);
     const start = localSlot(dayStart, slot);
     const specialtyIndex =
-      patientAge(patient) < 16 && random.chance(0.5) ? PAEDIATRICS_INDEX : random.int(0, SPECIALTIES.length - 1);
+      patientAge(patient) < 16 && random.chance(0.5)
+        ? PAEDIATRICS_INDEX
+        : random.int(0, SPECIALTIES.length - 1);
     push(patient, start, specialtyIndex);
     if (appointments.length < count && random.chance(0.03)) {
       // Two appointments on one day: a different time, or (rarely) the very same time.
@@ -328,7 +423,12 @@ export function requestSubject(kind: "cancel" | "change", appointment: Appointme
 }
 
 /** Real traffic varies the wording; the portal must tolerate these. */
-function variantRequestSubject(random: Random, kind: "cancel" | "change", quotedStart: number, subject: string): string {
+function variantRequestSubject(
+  random: Random,
+  kind: "cancel" | "change",
+  quotedStart: number,
+  subject: string,
+): string {
   const when = formatUkDateTime(quotedStart);
   switch (random.int(0, 4)) {
     case 0:
@@ -348,13 +448,18 @@ function generateMessages(
   seed: number,
   random: Random,
   anchor: number,
-  population: Pick<Population, "patients" | "appointments" | "organisations" | "teams" | "clinicians">,
+  population: Pick<
+    Population,
+    "patients" | "appointments" | "organisations" | "teams" | "clinicians"
+  >,
 ): Message[] {
   const messages: Message[] = [];
   const { patients, appointments, organisations, teams, clinicians } = population;
   const teamOf = (orgIndex: number): Team =>
     teams[organisations[orgIndex]?.nominatedTeamIndex ?? 0] as Team;
-  const add = (m: Omit<Message, "id" | "conversationId"> & { conversationId?: string }): Message => {
+  const add = (
+    m: Omit<Message, "id" | "conversationId"> & { conversationId?: string },
+  ): Message => {
     const n = messages.length;
     const message: Message = {
       ...m,
@@ -377,7 +482,9 @@ function generateMessages(
     const timestamp = windowStart + Math.floor(random.next() * (windowEnd - windowStart));
     const kind: "cancel" | "change" = random.chance(0.6) ? "cancel" : "change";
     const noMatch = random.chance(0.02);
-    const quotedStart = noMatch ? appointment.start + random.pick([DAY, -DAY, HOUR]) : appointment.start;
+    const quotedStart = noMatch
+      ? appointment.start + random.pick([DAY, -DAY, HOUR])
+      : appointment.start;
     const subject = random.chance(0.1)
       ? variantRequestSubject(random, kind, quotedStart, appointmentSubject(appointment))
       : `Request to ${kind} appointment: ${formatUkDateTime(quotedStart)} ${appointmentSubject(appointment)}`;
@@ -445,12 +552,18 @@ export function compareMessages(a: Message, b: Message): number {
   return a.timestamp - b.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-function generateDocuments(seed: number, random: Random, anchor: number, patients: Patient[]): FiledDocument[] {
+function generateDocuments(
+  seed: number,
+  random: Random,
+  anchor: number,
+  patients: Patient[],
+): FiledDocument[] {
   const documents: FiledDocument[] = [];
   for (const patient of patients) {
     // Most letters come from the trust; some from the other organisations, so that read receipts
     // can be seen to be scoped to the organisation that sent the document.
-    const orgIndex = patient.orgMask & 0b001 ? (patient.orgMask & 0b100 && random.chance(0.3) ? 2 : 0) : 1;
+    const orgIndex =
+      patient.orgMask & 0b001 ? (patient.orgMask & 0b100 && random.chance(0.3) ? 2 : 0) : 1;
     if (!random.chance(orgIndex === 0 ? 0.05 : 0.3)) continue;
     const createdAt = anchor - random.int(1, 60) * DAY - random.int(0, 23) * HOUR;
     const read = patient.registered && random.chance(0.6);
@@ -458,7 +571,12 @@ function generateDocuments(seed: number, random: Random, anchor: number, patient
       identifier: deterministicUuid(seed, "document", documents.length),
       orgIndex,
       patientIndex: patient.index,
-      title: random.pick(["Clinic letter", "Discharge summary", "Appointment letter", "Results letter"]),
+      title: random.pick([
+        "Clinic letter",
+        "Discharge summary",
+        "Appointment letter",
+        "Results letter",
+      ]),
       createdAt,
       readAt: read ? createdAt + random.int(1, 96) * HOUR : null,
     });
@@ -471,7 +589,12 @@ export function generatePopulation(options: PopulationOptions): Population {
   const root = createRandom(seed);
   const { organisations, teams } = generateOrganisations(seed);
   const clinicians = generateClinicians(seed, root.fork("clinicians"), organisations);
-  const patients = generatePatients(seed, root.fork("patients"), Math.max(0, options.patients), anchor);
+  const patients = generatePatients(
+    seed,
+    root.fork("patients"),
+    Math.max(0, options.patients),
+    anchor,
+  );
   const appointments = generateAppointments(
     root.fork("appointments"),
     Math.max(0, options.appointments ?? options.patients * 5),
@@ -487,7 +610,18 @@ export function generatePopulation(options: PopulationOptions): Population {
     clinicians,
   });
   const documents = generateDocuments(seed, root.fork("documents"), anchor, patients);
-  return { seed, anchor, organisations, teams, clinicians, patients, appointments, messages, documents, invitations: [] };
+  return {
+    seed,
+    anchor,
+    organisations,
+    teams,
+    clinicians,
+    patients,
+    appointments,
+    messages,
+    documents,
+    invitations: [],
+  };
 }
 
 export { DAY, HOUR };

@@ -28,7 +28,9 @@ export function appointmentId(seed: number, index: number): string {
 }
 
 export function appointmentIndexFromId(seed: number, id: string): number | undefined {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/.test(id)) return undefined;
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/.test(id)) {
+    return undefined;
+  }
   const mask = hash32("appointment-mask", seed) & 0xffffff;
   const index = (parseInt(id.slice(24), 16) ^ mask) >>> 0;
   return appointmentId(seed, index) === id ? index : undefined;

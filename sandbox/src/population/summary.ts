@@ -23,7 +23,12 @@ export function patientIdentifier(p: Patient): { system: string; value: string }
   return { system: IDENTIFIER_SYSTEMS[p.idKind], value: p.nationalId };
 }
 
-export function matchesCategory(state: SandboxState, p: Patient, category: PatientCategory, now: number): boolean {
+export function matchesCategory(
+  state: SandboxState,
+  p: Patient,
+  category: PatientCategory,
+  now: number,
+): boolean {
   const trust = 0;
   switch (category) {
     case "eligible":
@@ -33,9 +38,19 @@ export function matchesCategory(state: SandboxState, p: Patient, category: Patie
     case "registered":
       return p.registered && p.deceasedDate === null && state.canOrganisationSee(trust, p);
     case "under-16":
-      return state.canOrganisationSee(trust, p) && p.deceasedDate === null && !p.registered && state.isUnder16(p, now);
+      return (
+        state.canOrganisationSee(trust, p) &&
+        p.deceasedDate === null &&
+        !p.registered &&
+        state.isUnder16(p, now)
+      );
     case "no-date-of-birth":
-      return p.birthDate === null && state.canOrganisationSee(trust, p) && p.deceasedDate === null && !p.registered;
+      return (
+        p.birthDate === null &&
+        state.canOrganisationSee(trust, p) &&
+        p.deceasedDate === null &&
+        !p.registered
+      );
     case "no-access":
       return !state.canOrganisationSee(trust, p);
     case "chi":
@@ -49,7 +64,13 @@ export function matchesCategory(state: SandboxState, p: Patient, category: Patie
   }
 }
 
-export function samplePatients(state: SandboxState, category: PatientCategory, limit: number, now: number, offset = 0): Patient[] {
+export function samplePatients(
+  state: SandboxState,
+  category: PatientCategory,
+  limit: number,
+  now: number,
+  offset = 0,
+): Patient[] {
   const out: Patient[] = [];
   let skipped = 0;
   for (const p of state.population.patients) {
@@ -64,13 +85,24 @@ export function samplePatients(state: SandboxState, category: PatientCategory, l
 export interface PopulationSummary {
   seed: number;
   anchor: string;
-  organisations: { publicId: string; name: string; odsCode: string; nominatedTeamPublicId: string }[];
+  organisations: {
+    publicId: string;
+    name: string;
+    odsCode: string;
+    nominatedTeamPublicId: string;
+  }[];
   counts: Record<string, number>;
   /** A few identifiers per category (trust's view), for tests and demos. */
-  samples: Record<PatientCategory, { system: string; value: string }[]> & { "not-found": { system: string; value: string }[] };
+  samples: Record<PatientCategory, { system: string; value: string }[]> & {
+    "not-found": { system: string; value: string }[];
+  };
 }
 
-export function summarise(state: SandboxState, now: number, samplesPerCategory = 5): PopulationSummary {
+export function summarise(
+  state: SandboxState,
+  now: number,
+  samplesPerCategory = 5,
+): PopulationSummary {
   const pop = state.population;
   const counts: Record<string, number> = {
     patients: pop.patients.length,
@@ -80,20 +112,43 @@ export function summarise(state: SandboxState, now: number, samplesPerCategory =
     invitations: pop.invitations.length,
   };
   const samples = {} as PopulationSummary["samples"];
-  for (const category of ["eligible", "deceased", "registered", "under-16", "no-date-of-birth", "no-access", "chi", "hc"] as const) {
+  for (const category of [
+    "eligible",
+    "deceased",
+    "registered",
+    "under-16",
+    "no-date-of-birth",
+    "no-access",
+    "chi",
+    "hc",
+  ] as const) {
     counts[category] = 0;
     samples[category] = [];
   }
   samples["with-appointments"] = [];
   samples.any = [];
   for (const p of pop.patients) {
-    for (const category of ["eligible", "deceased", "registered", "under-16", "no-date-of-birth", "no-access", "chi", "hc"] as const) {
+    for (const category of [
+      "eligible",
+      "deceased",
+      "registered",
+      "under-16",
+      "no-date-of-birth",
+      "no-access",
+      "chi",
+      "hc",
+    ] as const) {
       if (!matchesCategory(state, p, category, now)) continue;
       counts[category] = (counts[category] ?? 0) + 1;
-      if (samples[category].length < samplesPerCategory) samples[category].push(patientIdentifier(p));
+      if (samples[category].length < samplesPerCategory) {
+        samples[category].push(patientIdentifier(p));
+      }
     }
   }
-  samples["not-found"] = NEVER_ASSIGNED_NHS_NUMBERS.map((value) => ({ system: IDENTIFIER_SYSTEMS.nhs, value }));
+  samples["not-found"] = NEVER_ASSIGNED_NHS_NUMBERS.map((value) => ({
+    system: IDENTIFIER_SYSTEMS.nhs,
+    value,
+  }));
   return {
     seed: pop.seed,
     anchor: new Date(pop.anchor).toISOString(),

@@ -1,7 +1,12 @@
 import { requireRestCaller, type Route, type SandboxApp } from "../app.ts";
 import type { RequestContext } from "../http/context.ts";
 import { json, restError, type Reply } from "../http/reply.ts";
-import { IDENTIFIER_SYSTEMS, kindForRestType, REST_ID_DESCRIPTION, UUID_PATTERN } from "../identifiers.ts";
+import {
+  IDENTIFIER_SYSTEMS,
+  kindForRestType,
+  REST_ID_DESCRIPTION,
+  UUID_PATTERN,
+} from "../identifiers.ts";
 import type { Message, Patient } from "../population/model.ts";
 
 /** At most this many messages per response; page by calling again with the last timestamp. [D] */
@@ -58,7 +63,11 @@ export function restRoutes(app: SandboxApp): Route[] {
     const caller = requireRestCaller(app, ctx);
     const after = parseTime(ctx.params[0] ?? "");
     if (after === undefined) {
-      throw restError(400, "invalid.time", "time must be epoch milliseconds or an ISO-8601 date-time.");
+      throw restError(
+        400,
+        "invalid.time",
+        "time must be epoch milliseconds or an ISO-8601 date-time.",
+      );
     }
     // Which inboxes the caller reads: a clinician's own and their teams'; a system client's
     // authorised organisations' teams.
@@ -67,10 +76,14 @@ export function restRoutes(app: SandboxApp): Route[] {
       const clinician = state.population.clinicians[caller.grant.clinicianIndex];
       if (clinician) {
         inboxes.add(clinician.publicId);
-        for (const t of clinician.teamIndexes) inboxes.add(state.population.teams[t]?.publicId ?? "");
+        for (const t of clinician.teamIndexes) {
+          inboxes.add(state.population.teams[t]?.publicId ?? "");
+        }
       }
     } else {
-      for (const team of state.population.teams) if (caller.orgIndexes.has(team.orgIndex)) inboxes.add(team.publicId);
+      for (const team of state.population.teams) {
+        if (caller.orgIndexes.has(team.orgIndex)) inboxes.add(team.publicId);
+      }
     }
     const senders = new Set<string>();
     if (caller.grant.kind === "user") {
@@ -103,7 +116,9 @@ export function restRoutes(app: SandboxApp): Route[] {
     const publicId = ctx.params[0] ?? "";
     if (publicId === "self") {
       const caller = requireRestCaller(app, ctx);
-      if (caller.grant.kind !== "user") throw restError(403, "USER_TYPE_NOT_PERM", "System users have no 'self'.");
+      if (caller.grant.kind !== "user") {
+        throw restError(403, "USER_TYPE_NOT_PERM", "System users have no 'self'.");
+      }
       const c = state.population.clinicians[caller.grant.clinicianIndex];
       return json(200, {
         id: String(c?.pkbId ?? ""),
@@ -123,11 +138,17 @@ export function restRoutes(app: SandboxApp): Route[] {
 
   const recordAccessToken = (ctx: RequestContext): Reply => {
     const caller = requireRestCaller(app, ctx);
-    const patient = /^\d+$/.test(ctx.params[0] ?? "") ? state.patientByPkbId(Number(ctx.params[0])) : undefined;
+    const patient = /^\d+$/.test(ctx.params[0] ?? "")
+      ? state.patientByPkbId(Number(ctx.params[0]))
+      : undefined;
     if (!patient) throw restError(404, "user.not.found", "No user was found.");
     const orgIndex = [...caller.orgIndexes].find((org) => state.canOrganisationSee(org, patient));
     if (orgIndex === undefined) {
-      throw restError(401, "invitation.record.access", "The record was created by another organisation.");
+      throw restError(
+        401,
+        "invitation.record.access",
+        "The record was created by another organisation.",
+      );
     }
     const now = app.clock.now();
     const reason = state.ineligibility(patient, orgIndex, now);
@@ -144,7 +165,11 @@ export function restRoutes(app: SandboxApp): Route[] {
         throw restError(400, "invitation.patient.age", "The patient is under 16");
       case "not-found":
       case "no-access":
-        throw restError(401, "invitation.record.access", "The record was created by another organisation.");
+        throw restError(
+          401,
+          "invitation.record.access",
+          "The record was created by another organisation.",
+        );
     }
     const invitedBefore = state.invitationsFor(patient).length > 0;
     const [invitation] = state.issueInvitations([patient], orgIndex, now);
@@ -157,14 +182,24 @@ export function restRoutes(app: SandboxApp): Route[] {
   };
 
   return [
-    { method: "GET", pattern: /^\/json\/v1\/messages\/after\/([^/]+)$/, endpoint: "rest.messages-after", handle: messagesAfter },
+    {
+      method: "GET",
+      pattern: /^\/json\/v1\/messages\/after\/([^/]+)$/,
+      endpoint: "rest.messages-after",
+      handle: messagesAfter,
+    },
     {
       method: "GET",
       pattern: /^\/json\/v2-beta\/users\/byNationalId\/([^/]+)\/([^/]+)$/,
       endpoint: "rest.users-by-national-id",
       handle: byNationalId,
     },
-    { method: "GET", pattern: /^\/json\/users\/([^/]+)$/, endpoint: "rest.users-by-public-id", handle: byPublicId },
+    {
+      method: "GET",
+      pattern: /^\/json\/users\/([^/]+)$/,
+      endpoint: "rest.users-by-public-id",
+      handle: byPublicId,
+    },
     {
       method: "GET",
       pattern: /^\/json\/v1\/users\/([^/]+)\/recordAccessToken$/,
