@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { recordAudit } from "~/modules/audit/audit.server.ts";
+import { clearCsrfCookie } from "~/modules/auth/csrf.server.ts";
 import { requireMutation, requirePermission } from "~/modules/auth/guard.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { clearSessionCookie, endSession } from "~/modules/auth/session.server.ts";
@@ -16,16 +17,19 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const { session, actor, clientAddress } = await requireMutation(request, access.action);
-  await endSession(session.id, "logout");
   const db = await prisma();
-  await db.$transaction((tx) =>
-    recordAudit(tx, {
+  await db.$transaction(async (tx) => {
+    await endSession(session.id, "logout", tx);
+    await recordAudit(tx, {
       actor,
       clientAddress,
       action: "auth.logout",
       entityType: "user",
       entityId: actor.id,
-    }),
-  );
-  return redirect("/login", { headers: { "Set-Cookie": await clearSessionCookie() } });
+    });
+  });
+  const headers = new Headers();
+  headers.append("Set-Cookie", await clearSessionCookie());
+  headers.append("Set-Cookie", await clearCsrfCookie());
+  return redirect("/login", { headers });
 }

@@ -54,3 +54,8 @@ export async function assertCsrfToken(request: Request, form: FormData): Promise
     throw new CsrfError("CSRF token mismatch");
   }
 }
+
+/** Removes the CSRF cookie so the next page mints a fresh token (at sign-in and sign-out). */
+export async function clearCsrfCookie(): Promise<string> {
+  return getCookies().csrf.serialize("", { maxAge: 0 });
+}

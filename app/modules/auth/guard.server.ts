@@ -27,17 +27,23 @@ export function safeRedirect(
   fallback = "/",
 ): string {
   if (typeof to !== "string" || to.length === 0 || to.length > 2000) return fallback;
-  if (!to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  // Backslashes and control characters are how browsers get talked into other hosts.
-  // eslint-disable-next-line no-control-regex
-  if (/[\\\u0000-\u001f]/.test(to)) return fallback;
+  if (!isSameSitePath(to)) return fallback;
   try {
     const parsed = new URL(to, "http://pkbdesk.invalid");
     if (parsed.host !== "pkbdesk.invalid") return fallback;
-    return `${parsed.pathname}${parsed.search}${parsed.hash}`;
+    // Check again after normalising: `/.//evil.example` normalises to `//evil.example`.
+    const normalised = `${parsed.pathname}${parsed.search}${parsed.hash}`;
+    return isSameSitePath(normalised) ? normalised : fallback;
   } catch {
     return fallback;
   }
+}
+
+function isSameSitePath(path: string): boolean {
+  if (!path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")) return false;
+  // Backslashes and control characters are how browsers get talked into other hosts.
+  // eslint-disable-next-line no-control-regex
+  return !/[\\\u0000-\u001f]/.test(path);
 }
 
 export async function requireSession(request: Request): Promise<ActiveSession> {

@@ -1,4 +1,3 @@
-import type { Prisma } from "~/generated/prisma/client.ts";
 import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { recordAudit } from "../audit/audit.server.ts";
@@ -9,9 +8,15 @@ import { createSession, endSession, hashSessionToken } from "./session.server.ts
  * Sign-in with per-account and per-address rate limits (quality.md). Errors are generic: the
  * caller learns "wrong e-mail or password" or "too many attempts", never which part was wrong
  * or whether the account exists.
+ *
+ * Every attempt is counted atomically *before* the password is checked, so a burst of parallel
+ * guesses cannot all slip past the limit while the (slow, parallel) argon2 checks run. A success
+ * clears the account's counter and gives its attempt back to the address counter.
  */
-export const ACCOUNT_LIMIT = { failures: 5, windowMs: 15 * 60 * 1000, lockMs: 15 * 60 * 1000 };
-export const ADDRESS_LIMIT = { failures: 30, windowMs: 15 * 60 * 1000, lockMs: 15 * 60 * 1000 };
+export const ACCOUNT_LIMIT = { attempts: 5, windowMs: 15 * 60 * 1000, lockMs: 15 * 60 * 1000 };
+// Generous: a trust's staff often share one outgoing address (NAT), and this limit exists to stop
+// sweeps across many accounts, not to lock a site out.
+export const ADDRESS_LIMIT = { attempts: 100, windowMs: 15 * 60 * 1000, lockMs: 15 * 60 * 1000 };
 
 export type LoginResult =
   { ok: true; userId: string; setCookie: string } | { ok: false; reason: "invalid" | "throttled" };
@@ -30,8 +35,12 @@ export async function attemptLogin(input: {
 }): Promise<LoginResult> {
   const db = await prisma();
   const email = normaliseEmail(input.email);
-  const keys = [`account:${email}`, ...(input.clientAddress ? [`ip:${input.clientAddress}`] : [])];
-  if (await isLocked(keys)) {
+  const accountKey = `account:${email}`;
+  const addressKey = input.clientAddress ? `ip:${input.clientAddress}` : null;
+  const admitted =
+    (await countAttempt(accountKey, ACCOUNT_LIMIT)) &&
+    (addressKey ? await countAttempt(addressKey, ADDRESS_LIMIT) : true);
+  if (!admitted) {
     await db.$transaction((tx) =>
       recordAudit(tx, {
         actor: { id: null, label: "anonymous" },
@@ -53,7 +62,6 @@ export async function attemptLogin(input: {
   );
   if (!user || !user.passwordHash || user.disabledAt || !passwordMatches) {
     await db.$transaction(async (tx) => {
-      await countFailure(tx, keys);
       await recordAudit(tx, {
         actor: { id: null, label: "anonymous" },
         action: "auth.login-failed",
@@ -68,11 +76,17 @@ export async function attemptLogin(input: {
     return { ok: false, reason: "invalid" };
   }
 
-  if (input.previousSessionToken) {
-    await endSession(hashSessionToken(input.previousSessionToken), "replaced");
-  }
   const setCookie = await db.$transaction(async (tx) => {
-    await tx.loginThrottle.deleteMany({ where: { key: `account:${email}` } });
+    if (input.previousSessionToken) {
+      await endSession(hashSessionToken(input.previousSessionToken), "replaced", tx);
+    }
+    await tx.loginThrottle.deleteMany({ where: { key: accountKey } });
+    if (addressKey) {
+      await tx.loginThrottle.updateMany({
+        where: { key: addressKey, attempts: { gt: 0 } },
+        data: { attempts: { decrement: 1 } },
+      });
+    }
     await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: now() } });
     const session = await createSession(
       user.id,
@@ -91,25 +105,39 @@ export async function attemptLogin(input: {
   return { ok: true, userId: user.id, setCookie };
 }
 
-async function isLocked(keys: string[]): Promise<boolean> {
+/**
+ * Counts one attempt against a key in a single statement (safe under concurrency on both
+ * backends) and says whether the attempt may go ahead. Reaching the limit starts a lock.
+ */
+async function countAttempt(
+  key: string,
+  limit: { attempts: number; windowMs: number; lockMs: number },
+): Promise<boolean> {
   const db = await prisma();
-  const rows = await db.loginThrottle.findMany({ where: { key: { in: keys } } });
+  // Times go in as UTC ISO strings cast to `timestamp`, the way Prisma stores DateTime, so the
+  // comparison does not depend on the database session's time zone.
   const at = now();
-  return rows.some((row) => row.lockedUntil != null && row.lockedUntil > at);
-}
-
-async function countFailure(tx: Prisma.TransactionClient, keys: string[]): Promise<void> {
-  const at = now();
-  for (const key of keys) {
-    const limit = key.startsWith("account:") ? ACCOUNT_LIMIT : ADDRESS_LIMIT;
-    const row = await tx.loginThrottle.findUnique({ where: { key } });
-    const windowOpen = row && at.getTime() - row.windowStart.getTime() < limit.windowMs;
-    const failures = windowOpen ? row.failures + 1 : 1;
-    const lockedUntil = failures >= limit.failures ? new Date(at.getTime() + limit.lockMs) : null;
-    await tx.loginThrottle.upsert({
-      where: { key },
-      create: { key, failures, windowStart: at, lockedUntil },
-      update: { failures, windowStart: windowOpen ? row.windowStart : at, lockedUntil },
-    });
-  }
+  const nowUtc = at.toISOString();
+  const windowOpenedAfter = new Date(at.getTime() - limit.windowMs).toISOString();
+  const lockUntil = new Date(at.getTime() + limit.lockMs).toISOString();
+  const [row] = await db.$queryRaw<Array<{ admitted: boolean }>>`
+    INSERT INTO "LoginThrottle" AS t ("key", "attempts", "windowStart", "lockedUntil")
+    VALUES (${key}, 1, ${nowUtc}::timestamp(3), NULL)
+    ON CONFLICT ("key") DO UPDATE SET
+      "attempts" = CASE
+        WHEN t."lockedUntil" > ${nowUtc}::timestamp(3) THEN t."attempts"
+        WHEN t."windowStart" < ${windowOpenedAfter}::timestamp(3) OR t."lockedUntil" IS NOT NULL THEN 1
+        ELSE t."attempts" + 1 END,
+      "windowStart" = CASE
+        WHEN t."lockedUntil" > ${nowUtc}::timestamp(3) THEN t."windowStart"
+        WHEN t."windowStart" < ${windowOpenedAfter}::timestamp(3) OR t."lockedUntil" IS NOT NULL
+          THEN ${nowUtc}::timestamp(3)
+        ELSE t."windowStart" END,
+      "lockedUntil" = CASE
+        WHEN t."lockedUntil" > ${nowUtc}::timestamp(3) THEN t."lockedUntil"
+        WHEN t."windowStart" >= ${windowOpenedAfter}::timestamp(3) AND t."lockedUntil" IS NULL
+          AND t."attempts" + 1 > ${limit.attempts} THEN ${lockUntil}::timestamp(3)
+        ELSE NULL END
+    RETURNING ("lockedUntil" IS NULL AND "attempts" <= ${limit.attempts}) AS admitted`;
+  return row?.admitted === true;
 }

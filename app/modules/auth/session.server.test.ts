@@ -127,6 +127,57 @@ describe("sessions", () => {
 });
 
 describe("sign-in", () => {
+  it("admits no more than the limit from a burst of parallel guesses", async () => {
+    const email = "burst@test.nhs.uk";
+    await upsertStaffAccount(await prisma(), {
+      email,
+      displayName: "B",
+      role: "VIEWER",
+      password: "the right password",
+    });
+    const guesses = Array.from({ length: 20 }, (_, index) =>
+      attemptLogin({
+        email,
+        password: index === 19 ? "the right password" : `guess ${index}`,
+        clientAddress: `10.1.0.${index}`,
+        userAgent: null,
+      }),
+    );
+    const results = await Promise.all(guesses);
+    const checked = results.filter((result) => result.ok || result.reason === "invalid").length;
+    expect(checked).toBeLessThanOrEqual(ACCOUNT_LIMIT.attempts);
+    expect(results.filter((result) => !result.ok && result.reason === "throttled").length).toBe(
+      20 - checked,
+    );
+    expect(
+      await attemptLogin({
+        email,
+        password: "the right password",
+        clientAddress: null,
+        userAgent: null,
+      }),
+    ).toEqual({ ok: false, reason: "throttled" });
+  });
+
+  it("does not lock people out for successful sign-ins from one shared address", async () => {
+    const email = "shared-nat@test.nhs.uk";
+    await upsertStaffAccount(await prisma(), {
+      email,
+      displayName: "N",
+      role: "VIEWER",
+      password: "the right password",
+    });
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      const result = await attemptLogin({
+        email,
+        password: "the right password",
+        clientAddress: "192.0.2.10",
+        userAgent: null,
+      });
+      expect(result.ok).toBe(true);
+    }
+  });
+
   it("gives the same generic answer for an unknown account and a wrong password", async () => {
     const identity = await signedInAs("VIEWER");
     const { cookie, csrf } = await csrfCookie();
@@ -149,7 +200,7 @@ describe("sign-in", () => {
     expect(await unknown.json()).toEqual(await wrong.json());
   });
 
-  it("locks an account after repeated failures, even with the right password, then lets it in after the lock", async () => {
+  it("locks an account after repeated attempts, even with the right password, then lets it in after the lock", async () => {
     const email = "locked@test.nhs.uk";
     await upsertStaffAccount(await prisma(), {
       email,
@@ -157,7 +208,7 @@ describe("sign-in", () => {
       role: "VIEWER",
       password: "the right password",
     });
-    for (let attempt = 0; attempt < ACCOUNT_LIMIT.failures; attempt += 1) {
+    for (let attempt = 0; attempt < ACCOUNT_LIMIT.attempts; attempt += 1) {
       expect(
         (
           await attemptLogin({

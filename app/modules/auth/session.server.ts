@@ -118,8 +118,12 @@ export async function getActiveSession(request: Request): Promise<ActiveSession 
   };
 }
 
-export async function endSession(sessionId: string, reason: SessionEndReason): Promise<void> {
-  const db = await prisma();
+export async function endSession(
+  sessionId: string,
+  reason: SessionEndReason,
+  tx?: Prisma.TransactionClient,
+): Promise<void> {
+  const db = tx ?? (await prisma());
   await db.session.updateMany({
     where: { id: sessionId, revokedAt: null },
     data: { revokedAt: now(), revokedReason: reason },

@@ -10,9 +10,11 @@ export class TeamError extends Error {
   override name = "TeamError";
 }
 
-export async function listTeams() {
+/** All teams, or only `onlyIds` (a team lead sees their own teams, never others'). */
+export async function listTeams(onlyIds?: string[]) {
   const db = await prisma();
   return db.team.findMany({
+    where: onlyIds ? { id: { in: onlyIds } } : {},
     orderBy: { name: "asc" },
     select: {
       id: true,

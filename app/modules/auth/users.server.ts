@@ -171,12 +171,18 @@ export async function setPasswordWithLink(
   const passwordHash = await hashPassword(password);
   const db = await prisma();
   return db.$transaction(async (tx) => {
-    // Conditional update: two tabs submitting the same link cannot both succeed.
+    // Conditional update: two tabs submitting the same link cannot both succeed, and a link
+    // replaced or expired since it was checked above is refused here.
     const spent = await tx.passwordSetupToken.updateMany({
-      where: { id: link.id, usedAt: null },
+      where: { id: link.id, usedAt: null, expiresAt: { gt: now() } },
       data: { usedAt: now() },
     });
     if (spent.count !== 1) return null;
+    const user = await tx.user.findUnique({
+      where: { id: link.user.id },
+      select: { disabledAt: true },
+    });
+    if (!user || user.disabledAt) return null;
     await tx.user.update({ where: { id: link.user.id }, data: { passwordHash } });
     await endUserSessions(link.user.id, "revoked", tx);
     await recordAudit(tx, {

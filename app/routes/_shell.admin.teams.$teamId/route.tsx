@@ -22,10 +22,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const session = await requirePermission(request, access.loader);
   const id = TeamIdSchema.safeParse(params.teamId);
   if (!id.success) throw notFound();
+  const canManage = hasPermission(session.user.role, "manage:team");
+  // Another team's id answers 404, exactly like an id that does not exist.
+  if (!canManage && !session.user.teamIds.includes(id.data)) throw notFound();
   const team = await getTeam(id.data);
   if (!team) throw notFound();
   return Response.json({
-    canManage: hasPermission(session.user.role, "manage:team"),
+    canManage,
     canSeeUsers: hasPermission(session.user.role, "read:user"),
     team: {
       id: team.id,

@@ -17,9 +17,11 @@ export const meta: MetaFunction = () => [{ title: "Teams – PKB Desk" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const session = await requirePermission(request, access.loader);
-  const teams = await listTeams();
+  const canManage = hasPermission(session.user.role, "manage:team");
+  // Team scope: without manage:team, only the teams the user belongs to.
+  const teams = await listTeams(canManage ? undefined : session.user.teamIds);
   return Response.json({
-    canManage: hasPermission(session.user.role, "manage:team"),
+    canManage,
     teams: teams.map((team) => ({
       id: team.id,
       name: team.name,

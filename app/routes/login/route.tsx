@@ -7,6 +7,7 @@ import { z } from "zod";
 import { Button } from "~/components/ui/button.tsx";
 import { CsrfInput } from "~/components/ui/csrf-input.tsx";
 import { ErrorSummary, TextField } from "~/components/ui/field.tsx";
+import { clearCsrfCookie } from "~/modules/auth/csrf.server.ts";
 import { requirePublicMutation, safeRedirect } from "~/modules/auth/guard.server.ts";
 import { attemptLogin } from "~/modules/auth/login.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
@@ -60,9 +61,11 @@ export async function action({ request }: ActionFunctionArgs) {
       status: result.reason === "throttled" ? 429 : 401,
     });
   }
-  return redirect(safeRedirect(parsed.data.redirectTo), {
-    headers: { "Set-Cookie": result.setCookie },
-  });
+  const headers = new Headers();
+  headers.append("Set-Cookie", result.setCookie);
+  // A fresh CSRF token for the signed-in session.
+  headers.append("Set-Cookie", await clearCsrfCookie());
+  return redirect(safeRedirect(parsed.data.redirectTo), { headers });
 }
 
 export default function Login() {
