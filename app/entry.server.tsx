@@ -10,6 +10,7 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { getLogger } from "./platform/logger.server.ts";
 import { NonceProvider } from "./platform/nonce.tsx";
+import { maskTokens } from "./platform/mask-tokens.ts";
 import { requestId } from "./platform/request-context.server.ts";
 
 export { startPlatform, stopPlatform, platformStatus } from "./platform/lifecycle.server.ts";
@@ -76,7 +77,7 @@ export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
   // Log the error type and stack, never the request body (it can hold patient data).
   getLogger().error(
-    { err: error, requestId: requestId(request), path: new URL(request.url).pathname },
+    { err: error, requestId: requestId(request), path: maskTokens(new URL(request.url).pathname) },
     "unhandled error",
   );
 }

@@ -5,7 +5,14 @@ import { Role } from "~/generated/prisma/enums.ts";
 import { hasPermission, type Permission, type RouteAccess } from "~/modules/auth/permissions.ts";
 import { stopJobRuntime } from "~/platform/jobs/runtime.server.ts";
 import { withTestDatabase } from "../tests/support/database.ts";
-import { get, post, settle, signedInAs, type Identity } from "../tests/support/requests.ts";
+import {
+  csrfCookie,
+  get,
+  post,
+  settle,
+  signedInAs,
+  type Identity,
+} from "../tests/support/requests.ts";
 import routes from "./routes.ts";
 
 /**
@@ -103,6 +110,38 @@ describe("every route declares its access", () => {
 const protectedRoutes = await Promise.all(
   ALL_ROUTES.map(async (route) => ({ ...route, module: await load(route.file) })),
 ).then((all) => all.filter((route) => route.module.access && !("public" in route.module.access)));
+
+const publicActions = await Promise.all(
+  ALL_ROUTES.map(async (route) => ({ ...route, module: await load(route.file) })),
+).then((all) =>
+  all.filter(
+    (route) => route.module.access && "public" in route.module.access && route.module.action,
+  ),
+);
+
+describe.each(publicActions)("public action $path ($file)", ({ path: routePath, module }) => {
+  const url = concrete(routePath);
+  const params = paramsFor(routePath, url);
+  it("refuses a post without a CSRF token, and from another origin", async () => {
+    const { csrf, cookie } = await csrfCookie();
+    const withoutToken = await settle(async () =>
+      module.action!({ request: post(url, {}, { cookie }, { csrf: null }), params, context: {} }),
+    );
+    expect(withoutToken.status).toBe(403);
+    const crossOrigin = await settle(async () =>
+      module.action!({
+        request: post(url, {}, { cookie, csrf }, { headers: { Origin: "https://evil.example" } }),
+        params,
+        context: {},
+      }),
+    );
+    expect(crossOrigin.status).toBe(403);
+    const withToken = await settle(async () =>
+      module.action!({ request: post(url, {}, { cookie, csrf }), params, context: {} }),
+    );
+    expect(withToken.status).not.toBe(403);
+  });
+});
 
 describe.each(protectedRoutes)("$path ($file)", ({ path: routePath, module }) => {
   const access = module.access as { loader?: Permission; action?: Permission };

@@ -89,6 +89,7 @@ async function main() {
       ...process.env,
       NODE_ENV: "production",
       PORT: String(PORT),
+      APP_ORIGIN: `http://localhost:${PORT}`,
       PGLITE_DATA_DIR: dataDir,
       SESSION_SECRET: state.sessionSecret,
       ENCRYPTION_KEYS: state.encryptionKeys,

@@ -6,7 +6,7 @@ import compression from "compression";
 import express from "express";
 import { parseEnv, ConfigError } from "../app/platform/env.server.ts";
 import { getLogger } from "../app/platform/logger.server.ts";
-import { maskTokens } from "./mask-tokens.ts";
+import { maskTokens } from "../app/platform/mask-tokens.ts";
 import { securityHeaders } from "./security-headers.ts";
 
 /**
@@ -59,7 +59,7 @@ app.use((req, res, next) => {
   res.locals.cspNonce = randomBytes(16).toString("base64");
   res.setHeader("X-Request-Id", id);
   for (const [name, value] of Object.entries(
-    securityHeaders(res.locals.cspNonce as string, { dev }),
+    securityHeaders(res.locals.cspNonce as string, { dev, https: env.secureCookies }),
   )) {
     res.setHeader(name, value);
   }
@@ -128,9 +128,12 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "shutting down");
-  server.close();
-  // Stop taking requests, let jobs in flight finish, then close the database cleanly.
   const timer = setTimeout(() => process.exit(1), 30_000);
+  // Stop taking connections and let requests in flight finish (idle keep-alive sockets are
+  // closed now), then let jobs in flight finish, then close the database.
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   try {
     await entry.stopPlatform();
     await viteDevServer?.close();

@@ -2,7 +2,10 @@
  * Response headers for every response (quality.md, Headers): a nonce-based CSP with no inline
  * script allowance, no framing, no MIME sniffing, same-origin referrers.
  */
-export function securityHeaders(nonce: string, options: { dev: boolean }): Record<string, string> {
+export function securityHeaders(
+  nonce: string,
+  options: { dev: boolean; https: boolean },
+): Record<string, string> {
   const csp = [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'${options.dev ? " 'unsafe-eval'" : ""}`,
@@ -17,6 +20,9 @@ export function securityHeaders(nonce: string, options: { dev: boolean }): Recor
     "frame-ancestors 'none'",
   ].join("; ");
   return {
+    ...(options.https
+      ? { "Strict-Transport-Security": "max-age=31536000; includeSubDomains" }
+      : {}),
     "Content-Security-Policy": csp,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",

@@ -12,6 +12,21 @@ describe("configuration", () => {
     );
   });
 
+  it("requires https for the public address in production, except on this machine", () => {
+    const secrets = {
+      NODE_ENV: "production",
+      SESSION_SECRET: "s".repeat(40),
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32).toString("base64")}`,
+    };
+    expect(() => parseEnv({ ...secrets, APP_ORIGIN: "http://pkbdesk.trust.nhs.uk" })).toThrow(
+      /must be an https/,
+    );
+    expect(parseEnv({ ...secrets, APP_ORIGIN: "http://localhost:3000" }).secureCookies).toBe(false);
+    expect(parseEnv({ ...secrets, APP_ORIGIN: "https://pkbdesk.trust.nhs.uk" }).secureCookies).toBe(
+      true,
+    );
+  });
+
   it("names the variable and the reason for a malformed value", () => {
     expect(() => parseEnv({ PORT: "eighty" })).toThrow(/PORT/);
     expect(() => parseEnv({ SESSION_SECRET: "short" })).toThrow(

@@ -57,13 +57,21 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   const env = result.data;
   const isProduction = env.NODE_ENV === "production";
   if (isProduction) {
-    const missing = (["SESSION_SECRET", "ENCRYPTION_KEYS"] as const).filter((name) => !env[name]);
+    const missing = (["SESSION_SECRET", "ENCRYPTION_KEYS", "APP_ORIGIN"] as const).filter(
+      (name) => !env[name],
+    );
     if (missing.length > 0) {
       throw new ConfigError(
         `Missing required configuration in production: ${missing.join(", ")}. ` +
           `Set ${missing.join(" and ")} in the environment (see .env.example).`,
       );
     }
+  }
+  // Cookies are Secure only over https; plain http is for this machine alone (the demo).
+  if (isProduction && env.APP_ORIGIN && !isHttpsOrLoopback(env.APP_ORIGIN)) {
+    throw new ConfigError(
+      "APP_ORIGIN must be an https:// address in production (http is allowed only for localhost).",
+    );
   }
   if (env.ENCRYPTION_KEYS) {
     try {
@@ -79,6 +87,11 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     isProduction,
     secureCookies: env.APP_ORIGIN?.startsWith("https://") ?? false,
   };
+}
+
+function isHttpsOrLoopback(origin: string): boolean {
+  const url = new URL(origin);
+  return url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
 }
 
 let cached: Env | undefined;

@@ -2,7 +2,7 @@ import { closeDatabase, getDatabase } from "./db.server.ts";
 import { getEnv } from "./env.server.ts";
 import { getLogger } from "./logger.server.ts";
 import { migrationsUpToDate } from "./migrator.server.ts";
-import { jobRuntimeStarted, startJobRuntime, stopJobRuntime } from "./jobs/runtime.server.ts";
+import { startJobRuntime, stopJobRuntime, workersRunning } from "./jobs/runtime.server.ts";
 
 /**
  * Start-up and shut-down of everything the web process owns. Exported from entry.server so the
@@ -39,6 +39,6 @@ export async function platformStatus(): Promise<PlatformStatus> {
     getLogger().warn({ err: error }, "readiness check failed");
   }
   // When workers run in their own process (RUN_WORKERS=false) this process is ready without them.
-  status.workers = getEnv().RUN_WORKERS ? jobRuntimeStarted() : true;
+  status.workers = getEnv().RUN_WORKERS ? workersRunning() : true;
   return status;
 }

@@ -46,6 +46,38 @@ describe("migrator", () => {
     }
   });
 
+  it("refuses, before changing anything, a database that is ahead of this build", async () => {
+    const pglite = await PGlite.create();
+    try {
+      const runner = pgliteRunner(pglite);
+      const first = {
+        name: "20990101000000_a",
+        sql: `CREATE TABLE "a" (id int);`,
+        checksum: "a".repeat(64),
+      };
+      const second = {
+        name: "20990102000000_b",
+        sql: `CREATE TABLE "b" (id int);`,
+        checksum: "b".repeat(64),
+      };
+      await migrate(runner, [first, second]);
+      const olderBuild = {
+        name: "20990103000000_c",
+        sql: `CREATE TABLE "c" (id int);`,
+        checksum: "c".repeat(64),
+      };
+      await expect(migrate(runner, [first, olderBuild])).rejects.toThrow(
+        /does not know: 20990102000000_b/,
+      );
+      const tables = await runner.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'c'`,
+      );
+      expect(tables[0]?.n).toBe(0);
+    } finally {
+      await pglite.close();
+    }
+  });
+
   it("leaves no trace of a migration that fails part-way", async () => {
     const pglite = await PGlite.create();
     try {

@@ -75,15 +75,25 @@ export async function migrate(
   migrations?: MigrationFile[],
 ): Promise<MigrationResult> {
   const files = migrations ?? (await readMigrations());
-  await runner.exec(CREATE_MIGRATIONS_TABLE);
+  // Lock first: two processes starting together on a fresh database must not both create the table.
   await runner.query("SELECT pg_advisory_lock($1)", [PRISMA_ADVISORY_LOCK_KEY]);
   try {
+    await runner.exec(CREATE_MIGRATIONS_TABLE);
     const rows = await runner.query<AppliedRow>(
       `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`,
     );
     const applied = new Map(
       rows.filter((row) => row.rolled_back_at == null).map((row) => [row.migration_name, row]),
     );
+    // Refuse before changing anything if the database is ahead of this build.
+    const known = new Set(files.map((file) => file.name));
+    const unknown = [...applied.keys()].filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new MigrationError(
+        `The database has migrations this build does not know: ${unknown.join(", ")}. ` +
+          `Is an older build running against a newer database?`,
+      );
+    }
     const result: MigrationResult = { applied: [], alreadyApplied: [] };
     for (const file of files) {
       const row = applied.get(file.name);
@@ -114,14 +124,6 @@ export async function migrate(
         );
       });
       result.applied.push(file.name);
-    }
-    const known = new Set(files.map((file) => file.name));
-    const unknown = [...applied.keys()].filter((name) => !known.has(name));
-    if (unknown.length > 0) {
-      throw new MigrationError(
-        `The database has migrations this build does not know: ${unknown.join(", ")}. ` +
-          `Is an older build running against a newer database?`,
-      );
     }
     return result;
   } finally {

@@ -92,6 +92,12 @@ describe.each(Object.keys(STAFF_BY_ROLE) as Role[])("signed in as %s", (role) =>
     const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page, STAFF_BY_ROLE[role].email);
+    // The session and CSRF cookie values are secrets too: none may be logged.
+    seeded.push(
+      ...(await context.cookies())
+        .map((cookie) => cookie.value)
+        .filter((value) => value.length > 16),
+    );
     for (const path of REACHABLE[role]) {
       const response = await page.goto(`${portal.url}${path}`);
       expect(response?.status(), `${role} ${path}`).toBe(200);

@@ -69,6 +69,7 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Run
       NODE_ENV: "production",
       PORT: String(port),
       HOST: "127.0.0.1",
+      APP_ORIGIN: `http://127.0.0.1:${port}`,
       PGLITE_DATA_DIR: pgliteDir,
       SESSION_SECRET: "e2e-session-secret-that-is-long-enough-123",
       ENCRYPTION_KEYS: `e2e1:${Buffer.alloc(32, 7).toString("base64")}`,

@@ -68,6 +68,43 @@ describe("audit queries", () => {
       AuditFilterSchema.parse({ action: "test.day", from: "2026-03-29", to: "2026-03-29" }),
     );
     expect(page.rows.map((row) => row.entityId)).toEqual(["29th"]);
+    // In summer time a UK day starts at 23:00 UTC the evening before.
+    await db.auditEvent.createMany({
+      data: [
+        {
+          occurredAt: new Date("2026-07-14T22:59:00Z"),
+          actorLabel: "a",
+          action: "test.summer",
+          entityType: "t",
+          entityId: "14th",
+        },
+        {
+          occurredAt: new Date("2026-07-14T23:01:00Z"),
+          actorLabel: "a",
+          action: "test.summer",
+          entityType: "t",
+          entityId: "15th-early",
+        },
+        {
+          occurredAt: new Date("2026-07-15T22:59:00Z"),
+          actorLabel: "a",
+          action: "test.summer",
+          entityType: "t",
+          entityId: "15th-late",
+        },
+        {
+          occurredAt: new Date("2026-07-15T23:01:00Z"),
+          actorLabel: "a",
+          action: "test.summer",
+          entityType: "t",
+          entityId: "16th",
+        },
+      ],
+    });
+    const summer = await auditPage(
+      AuditFilterSchema.parse({ action: "test.summer", from: "2026-07-15", to: "2026-07-15" }),
+    );
+    expect(summer.rows.map((row) => row.entityId)).toEqual(["15th-late", "15th-early"]);
   });
 
   it("exports formula-safe CSV and audits the export itself", async () => {

@@ -94,15 +94,51 @@ export async function requireMutation(request: Request, permission: Permission):
   };
 }
 
-/** Reads a form body with a size cap, for actions that run before anyone is signed in. */
+/**
+ * Reads a form body with a size cap. The bytes are counted as they arrive: a chunked body has no
+ * Content-Length to check up front.
+ */
 export async function readForm(request: Request): Promise<FormData> {
   const declared = Number(request.headers.get("Content-Length") ?? "0");
-  if (declared > MAX_FORM_BYTES) throw new Response("Payload Too Large", { status: 413 });
+  if (declared > MAX_FORM_BYTES) throw payloadTooLarge();
+  const body = await readBodyWithin(request, MAX_FORM_BYTES);
   try {
-    return await request.formData();
+    return await new Request(request.url, {
+      method: "POST",
+      headers: request.headers,
+      body,
+    }).formData();
   } catch {
     throw new Response("Bad Request", { status: 400 });
   }
+}
+
+function payloadTooLarge(): Response {
+  return new Response("Payload Too Large", { status: 413 });
+}
+
+async function readBodyWithin(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+  if (!request.body) return new Uint8Array(new ArrayBuffer(0));
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw payloadTooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(new ArrayBuffer(size));
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
 }
 
 /** For public actions (sign-in, set password): CSRF-checked, no session needed. */

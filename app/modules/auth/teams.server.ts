@@ -1,3 +1,4 @@
+import { isConstraintViolation } from "~/platform/db-errors.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { recordAudit, type AuditActor } from "../audit/audit.server.ts";
 
@@ -56,19 +57,21 @@ export async function createTeam(
     select: { id: true },
   });
   if (clash) throw new TeamError("A team with this name already exists");
-  return db.$transaction(async (tx) => {
-    const team = await tx.team.create({
-      data: { name, description: input.description.trim() },
-      select: { id: true },
-    });
-    await recordAudit(tx, {
-      ...context,
-      action: "team.create",
-      entityType: "team",
-      entityId: team.id,
-    });
-    return team.id;
-  });
+  return uniqueName(() =>
+    db.$transaction(async (tx) => {
+      const team = await tx.team.create({
+        data: { name, description: input.description.trim() },
+        select: { id: true },
+      });
+      await recordAudit(tx, {
+        ...context,
+        action: "team.create",
+        entityType: "team",
+        entityId: team.id,
+      });
+      return team.id;
+    }),
+  );
 }
 
 export async function updateTeam(
@@ -83,8 +86,29 @@ export async function updateTeam(
     select: { id: true },
   });
   if (clash) throw new TeamError("A team with this name already exists");
-  await db.$transaction(async (tx) => {
-    await tx.team.update({ where: { id }, data: { name, description: input.description.trim() } });
-    await recordAudit(tx, { ...context, action: "team.update", entityType: "team", entityId: id });
-  });
+  await uniqueName(() =>
+    db.$transaction(async (tx) => {
+      await tx.team.update({
+        where: { id },
+        data: { name, description: input.description.trim() },
+      });
+      await recordAudit(tx, {
+        ...context,
+        action: "team.update",
+        entityType: "team",
+        entityId: id,
+      });
+    }),
+  );
+}
+
+/** Two admins saving the same name at once: the loser gets the same message as a plain clash. */
+async function uniqueName<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isConstraintViolation(error, "P2002"))
+      throw new TeamError("A team with this name already exists");
+    throw error;
+  }
 }

@@ -9,7 +9,7 @@ export const RoleSchema = z.enum(Object.values(Role) as [Role, ...Role[]], {
 const teamIds = z
   .union([z.string(), z.array(z.string())])
   .optional()
-  .transform((value) => (value == null ? [] : Array.isArray(value) ? value : [value]))
+  .transform((value) => [...new Set(value == null ? [] : Array.isArray(value) ? value : [value])])
   .pipe(z.array(z.uuid()));
 
 export const NewUserSchema = z.object({

@@ -3,6 +3,7 @@ import type { Prisma } from "~/generated/prisma/client.ts";
 import type { Role } from "~/generated/prisma/enums.ts";
 import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
+import { isConstraintViolation } from "~/platform/db-errors.ts";
 import { getEnv } from "~/platform/env.server.ts";
 import { recordAudit, type AuditActor } from "../audit/audit.server.ts";
 import { normaliseEmail } from "./login.server.ts";
@@ -99,26 +100,28 @@ export async function createUser(
   const existing = await db.user.findUnique({ where: { email }, select: { id: true } });
   if (existing) throw new UserError("An account with this e-mail already exists", "email");
   const setupToken = randomBytes(32).toString("base64url");
-  const userId = await db.$transaction(async (tx) => {
-    const user = await tx.user.create({
-      data: {
-        email,
-        displayName: input.displayName.trim(),
-        role: input.role,
-        memberships: { create: input.teamIds.map((teamId) => ({ teamId })) },
-      },
-      select: { id: true },
-    });
-    await storeSetupToken(tx, setupToken, user.id, context.actor.id);
-    await recordAudit(tx, {
-      ...context,
-      action: "user.create",
-      entityType: "user",
-      entityId: user.id,
-      details: { role: input.role, teams: input.teamIds },
-    });
-    return user.id;
-  });
+  const userId = await translateConstraintErrors(() =>
+    db.$transaction(async (tx) => {
+      const user = await tx.user.create({
+        data: {
+          email,
+          displayName: input.displayName.trim(),
+          role: input.role,
+          memberships: { create: input.teamIds.map((teamId) => ({ teamId })) },
+        },
+        select: { id: true },
+      });
+      await storeSetupToken(tx, setupToken, user.id, context.actor.id);
+      await recordAudit(tx, {
+        ...context,
+        action: "user.create",
+        entityType: "user",
+        entityId: user.id,
+        details: { role: input.role, teams: input.teamIds },
+      });
+      return user.id;
+    }),
+  );
   return { userId, setupToken };
 }
 
@@ -227,29 +230,49 @@ export async function updateUserAccess(
   context: Context,
 ): Promise<void> {
   const db = await prisma();
-  await db.$transaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { id: userId }, select: { role: true } });
-    if (!user) throw new UserError("No such user");
-    if (context.actor.id === userId && user.role === "ADMIN" && input.role !== "ADMIN") {
-      throw new UserError("You cannot remove your own administrator role", "role");
+  await translateConstraintErrors(() =>
+    db.$transaction(async (tx) => {
+      const user = await tx.user.findUnique({ where: { id: userId }, select: { role: true } });
+      if (!user) throw new UserError("No such user");
+      if (context.actor.id === userId && user.role === "ADMIN" && input.role !== "ADMIN") {
+        throw new UserError("You cannot remove your own administrator role", "role");
+      }
+      await tx.user.update({
+        where: { id: userId },
+        data: { role: input.role, displayName: input.displayName.trim() },
+      });
+      await tx.teamMembership.deleteMany({ where: { userId, teamId: { notIn: input.teamIds } } });
+      await tx.teamMembership.createMany({
+        data: input.teamIds.map((teamId) => ({ userId, teamId })),
+        skipDuplicates: true,
+      });
+      await recordAudit(tx, {
+        ...context,
+        action: "user.update-access",
+        entityType: "user",
+        entityId: userId,
+        details: { role: input.role, previousRole: user.role, teams: input.teamIds },
+      });
+    }),
+  );
+}
+
+/** Turns a constraint violation (a concurrent duplicate, a team deleted meanwhile) into a field error. */
+async function translateConstraintErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isConstraintViolation(error, "P2002")) {
+      throw new UserError("An account with this e-mail already exists", "email");
     }
-    await tx.user.update({
-      where: { id: userId },
-      data: { role: input.role, displayName: input.displayName.trim() },
-    });
-    await tx.teamMembership.deleteMany({ where: { userId, teamId: { notIn: input.teamIds } } });
-    await tx.teamMembership.createMany({
-      data: input.teamIds.map((teamId) => ({ userId, teamId })),
-      skipDuplicates: true,
-    });
-    await recordAudit(tx, {
-      ...context,
-      action: "user.update-access",
-      entityType: "user",
-      entityId: userId,
-      details: { role: input.role, previousRole: user.role, teams: input.teamIds },
-    });
-  });
+    if (isConstraintViolation(error, "P2003")) {
+      throw new UserError(
+        "One of the chosen teams no longer exists. Reload the page and try again.",
+        "teamIds",
+      );
+    }
+    throw error;
+  }
 }
 
 /** The link an admin hands over; the token in it is shown once and stored only as a hash. */

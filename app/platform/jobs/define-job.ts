@@ -22,7 +22,7 @@ export interface JobQueueOptions {
   expireInSeconds?: number;
   /** How many of this job one process runs at once (default 1). */
   concurrency?: number;
-  /** Cron expression (UTC) for jobs that run on a schedule. */
+  /** Cron expression, in UK local time (Europe/London), for jobs that run on a schedule. */
   cron?: string;
 }
 

@@ -12,7 +12,11 @@ export interface JobRuntime {
   workersRunning: boolean;
 }
 
-const holder = globalThis as unknown as { __pkbDeskJobs?: Promise<JobRuntime> };
+const holder = globalThis as unknown as {
+  __pkbDeskJobs?: Promise<JobRuntime>;
+  /** True only between a completed start with workers and the start of a stop. */
+  __pkbDeskWorkersRunning?: boolean;
+};
 
 export interface StartJobRuntimeOptions extends BossOptions {
   runWorkers: boolean;
@@ -32,6 +36,8 @@ export function startJobRuntime(options: StartJobRuntimeOptions): Promise<JobRun
     if (options.runWorkers) {
       await startWorkers(boss, database, jobs, options);
     }
+    boss.on("stopped", () => (holder.__pkbDeskWorkersRunning = false));
+    holder.__pkbDeskWorkersRunning = options.runWorkers;
     getLogger().info({ queues: jobs.length, workers: options.runWorkers }, "job runtime started");
     return { boss, workersRunning: options.runWorkers };
   })().catch((error: unknown) => {
@@ -46,14 +52,16 @@ export function getJobRuntime(): Promise<JobRuntime> {
   return holder.__pkbDeskJobs ?? startJobRuntime({ runWorkers: false });
 }
 
-export function jobRuntimeStarted(): boolean {
-  return holder.__pkbDeskJobs !== undefined;
+/** For /readyz: workers have started in this process and are not stopping. */
+export function workersRunning(): boolean {
+  return holder.__pkbDeskWorkersRunning === true;
 }
 
 /** Graceful: lets active jobs finish (up to `timeoutMs`), then stops. */
 export async function stopJobRuntime(timeoutMs = 20_000): Promise<void> {
   const pending = holder.__pkbDeskJobs;
   holder.__pkbDeskJobs = undefined;
+  holder.__pkbDeskWorkersRunning = false;
   if (!pending) return;
   const runtime = await pending;
   await runtime.boss.stop({ graceful: true, timeout: timeoutMs, close: true });

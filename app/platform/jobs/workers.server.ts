@@ -1,5 +1,6 @@
 import type { PgBoss } from "pg-boss";
 import { getLogger } from "../logger.server.ts";
+import { UK_TIME_ZONE } from "../uk-time.ts";
 import type { Database } from "../db.server.ts";
 import type { JobDefinition } from "./define-job.ts";
 
@@ -23,7 +24,8 @@ export async function ensureQueues(boss: PgBoss, jobs: readonly JobDefinition[])
     const existing = await boss.getQueue(job.name);
     if (existing) await boss.updateQueue(job.name, queue);
     else await boss.createQueue(job.name, queue);
-    if (options.cron) await boss.schedule(job.name, options.cron, {});
+    // Schedules read as UK wall-clock time, so "02:00" stays 02:00 across the clock changes.
+    if (options.cron) await boss.schedule(job.name, options.cron, {}, { tz: UK_TIME_ZONE });
   }
 }
 

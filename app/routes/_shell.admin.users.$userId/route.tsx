@@ -81,14 +81,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
         const { sessionsEnded } = await setUserDisabled(user.id, true, context);
         return redirectWithToast(back, {
           kind: "success",
-          message: `${user.displayName} is disabled. ${sessionsEnded} session(s) were signed out.`,
+          message: `The account is disabled. ${sessionsEnded} signed-in session(s) were ended.`,
         });
       }
       case "enable":
         await setUserDisabled(user.id, false, context);
         return redirectWithToast(back, {
           kind: "success",
-          message: `${user.displayName} can sign in again.`,
+          message: "The account can sign in again.",
         });
       case "issue-setup-link": {
         const token = await issueSetupLink(user.id, context);
