@@ -107,8 +107,9 @@ async function uniqueName<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (isConstraintViolation(error, "P2002"))
+    if (isConstraintViolation(error, "P2002")) {
       throw new TeamError("A team with this name already exists");
+    }
     throw error;
   }
 }
