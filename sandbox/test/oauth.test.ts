@@ -210,19 +210,32 @@ describe("authorization code + PKCE with openid-client (pkb-api.md §2)", () => 
     }
   });
 
-  it("accepts extra query parameters on a registered redirect URI but refuses plain PKCE and unknown scopes", async () => {
-    const extra = `${REDIRECT}?tenant=a`;
-    const ok = await consent(
-      `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&scope=CLINICIAN&redirect_uri=${encodeURIComponent(extra)}`,
-    );
-    expect(new URL(ok.location ?? "").searchParams.get("tenant")).toBe("a");
+  it("accepts only a registered redirect URI, character for character (error page, no redirect)", async () => {
+    for (const candidate of [
+      `${REDIRECT}?tenant=a`,
+      `${REDIRECT}/`,
+      REDIRECT.replace("/callback", "/CALLBACK"),
+      REDIRECT.replace("localhost:3000", "localhost:3001"),
+      `${REDIRECT}#x`,
+    ]) {
+      const res = await fetch(
+        `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&scope=CLINICIAN&state=s&redirect_uri=${encodeURIComponent(candidate)}`,
+        { redirect: "manual" },
+      );
+      expect(res.status, candidate).toBe(400);
+      expect(res.headers.get("location"), candidate).toBeNull();
+      expect(await res.text()).toContain("Unregistered redirect address");
+    }
+  });
+
+  it("refuses plain PKCE and unknown scopes by redirecting with the error and the state", async () => {
     const plain = await fetch(
-      `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&redirect_uri=${encodeURIComponent(REDIRECT)}&code_challenge=${"a".repeat(43)}&code_challenge_method=plain`,
+      `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&state=p1&redirect_uri=${encodeURIComponent(REDIRECT)}&code_challenge=${"a".repeat(43)}&code_challenge_method=plain`,
       { redirect: "manual" },
     );
-    expect(new URL(plain.headers.get("location") ?? "").searchParams.get("error")).toBe(
-      "invalid_request",
-    );
+    const plainBack = new URL(plain.headers.get("location") ?? "");
+    expect(plainBack.searchParams.get("error")).toBe("invalid_request");
+    expect(plainBack.searchParams.get("state")).toBe("p1");
     const scope = await fetch(
       `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=PATIENT`,
       {
@@ -234,6 +247,112 @@ describe("authorization code + PKCE with openid-client (pkb-api.md §2)", () => 
     );
   });
 
+  it("echoes the state with the code", async () => {
+    const { location } = await consent(
+      `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&scope=CLINICIAN&state=${encodeURIComponent("a b&c")}&redirect_uri=${encodeURIComponent(REDIRECT)}`,
+    );
+    const back = new URL(location ?? "");
+    expect(back.origin + back.pathname).toBe(REDIRECT);
+    expect(back.searchParams.get("code")).toBeTruthy();
+    expect(back.searchParams.get("state")).toBe("a b&c");
+  });
+
+  it("requires the token request's redirect_uri to be the authorization request's, even another registered one fails", async () => {
+    const { location } = await consent(
+      `${sb.url}/apiAuthorize.action?response_type=code&client_id=pkb-desk&scope=CLINICIAN&redirect_uri=${encodeURIComponent(REDIRECT)}`,
+    );
+    const code = new URL(location ?? "").searchParams.get("code") ?? "";
+    const exchange = (redirect: string | undefined): Promise<Response> =>
+      fetch(`${sb.url}/apiToken.action`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: basic("pkb-desk", "pkb-desk-sandbox-secret"),
+        },
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code,
+          ...(redirect !== undefined ? { redirect_uri: redirect } : {}),
+        }),
+      });
+    for (const redirect of [
+      "http://127.0.0.1:3000/pkb/oauth/callback", // registered, but not the one used
+      `${REDIRECT}?x=1`,
+      undefined,
+    ]) {
+      const res = await exchange(redirect);
+      expect(res.status, String(redirect)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: "invalid_grant" });
+    }
+    expect((await exchange(REDIRECT)).status).toBe(200);
+  });
+});
+
+describe("a client with one registered redirect URI, and a second user client", () => {
+  let single: RunningSandbox;
+  const ONLY = "http://localhost:3999/only/callback";
+  beforeAll(async () => {
+    single = await startTestSandbox({
+      patients: 30,
+      clients: [
+        { kind: "user", id: "solo", secret: "solo-secret", redirectUris: [ONLY] },
+        { kind: "user", id: "other", secret: "other-secret", redirectUris: [ONLY] },
+      ],
+    });
+  });
+  afterAll(() => single.close());
+
+  const codeFor = async (clientId: string, withRedirect: boolean): Promise<string> => {
+    const { location } = await consent(
+      `${single.url}/apiAuthorize.action?response_type=code&client_id=${clientId}&scope=CLINICIAN${withRedirect ? `&redirect_uri=${encodeURIComponent(ONLY)}` : ""}`,
+    );
+    const back = new URL(location ?? "");
+    expect(back.origin + back.pathname).toBe(ONLY);
+    return back.searchParams.get("code") ?? "";
+  };
+  const exchange = (
+    clientId: string,
+    secret: string,
+    code: string,
+    redirect?: string,
+  ): Promise<Response> =>
+    fetch(`${single.url}/apiToken.action`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        client_id: clientId,
+        client_secret: secret,
+        ...(redirect !== undefined ? { redirect_uri: redirect } : {}),
+      }),
+    });
+
+  it("delivers to the only URI when redirect_uri is left out; the token request may omit it but may not change it", async () => {
+    const first = await codeFor("solo", false);
+    const changed = await exchange("solo", "solo-secret", first, "http://localhost:3999/elsewhere");
+    expect(changed.status).toBe(400);
+    expect((await exchange("solo", "solo-secret", first)).status).toBe(200);
+    const second = await codeFor("solo", false);
+    expect((await exchange("solo", "solo-secret", second, ONLY)).status).toBe(200);
+  });
+
+  it("a code presented by another client is refused and does not end its owner's session", async () => {
+    const code = await codeFor("solo", true);
+    const ok = await exchange("solo", "solo-secret", code, ONLY);
+    expect(ok.status).toBe(200);
+    const { access_token } = (await ok.json()) as { access_token: string };
+    const stolen = await exchange("other", "other-secret", code, ONLY);
+    expect(stolen.status).toBe(400);
+    expect(await stolen.json()).toMatchObject({ error: "invalid_grant" });
+    const api = await fetch(`${single.url}/json/v1/messages/after/0`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    expect(api.status).toBe(200);
+  });
+});
+
+describe("authorization code, continued", () => {
   it("re-shows the page with an error for wrong credentials, and issues no code", async () => {
     const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: "CLINICIAN" });
     const result = await consent(url.href, { password: "wrong" });
@@ -364,6 +483,20 @@ describe("client credentials (system and Aggregated token servers)", () => {
     );
     expect(facadeWithAgg.status).toBe(401);
     expect(facadeWithAgg.body.issue?.[0]?.details?.coding?.[0]?.code).toBe("BAD_AUTHENTICATION");
+  });
+
+  it("refuses a clinician's (PKB) token on the Aggregated API and an Aggregated token on Custom REST", async () => {
+    const user = await grantWithPkce();
+    const aggregated = await aggregatedToken(sb);
+    const patient = `${SYSTEMS.nhs}|5760678914`;
+    const aggWithUser = await fetch(
+      `${sb.url}/aggregated/fhir/Appointment?actor:Patient.identifier=${encodeURIComponent(patient)}`,
+      { headers: { authorization: `Bearer ${user.access_token}` } },
+    );
+    expect(aggWithUser.status).toBe(401);
+    const restWithAgg = await messagesStatus(aggregated);
+    expect(restWithAgg.status).toBe(401);
+    expect(JSON.stringify(restWithAgg.body)).toContain("BAD_AUTHENTICATION");
   });
 
   it("answers the Keycloak endpoint's errors in Keycloak's words", async () => {

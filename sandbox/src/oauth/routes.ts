@@ -29,27 +29,12 @@ const SCOPE_WORDING: Record<UserScope, string> = {
 };
 
 /**
- * A redirect URI is acceptable when it is registered, or a registered URI with extra query
- * parameters added (PKB allows that; it does not allow a new URI).
+ * A redirect URI is acceptable only when it is, character for character, one of the client's
+ * registered URIs (pkb-api.md §2: an unregistered redirect URI gets an error page). No added query
+ * parameters, no prefix or origin matching: that is how open redirectors are made.
  */
 function acceptableRedirect(client: UserClient, candidate: string): boolean {
-  if (client.redirectUris.includes(candidate)) return true;
-  let given: URL;
-  try {
-    given = new URL(candidate);
-  } catch {
-    return false;
-  }
-  return client.redirectUris.some((registered) => {
-    const base = new URL(registered);
-    if (given.origin !== base.origin || given.pathname !== base.pathname || given.hash) {
-      return false;
-    }
-    for (const [key, value] of base.searchParams) {
-      if (given.searchParams.get(key) !== value) return false;
-    }
-    return true;
-  });
+  return client.redirectUris.includes(candidate);
 }
 
 function withParams(uri: string, params: Record<string, string | undefined>): string {
@@ -256,7 +241,8 @@ export function oauthRoutes(app: SandboxApp): Route[] {
     const code = app.oauth.createCode(
       {
         clientId: client.id,
-        redirectUri: request.redirectUriSent ? request.redirectUri : undefined,
+        redirectUri: request.redirectUri,
+        redirectUriSent: request.redirectUriSent,
         scope: request.scope,
         clinicianIndex: clinician.index,
         codeChallenge: request.codeChallenge,
@@ -306,6 +292,10 @@ export function oauthRoutes(app: SandboxApp): Route[] {
       case "authorization_code": {
         const code = app.oauth.code(form.get("code") ?? "");
         if (!code) return oauthError(400, "invalid_grant", "The authorization code is not valid");
+        // Another client presenting the code learns nothing and cannot end the owner's session.
+        if (code.clientId !== client.id) {
+          return oauthError(400, "invalid_grant", "The authorization code is not valid");
+        }
         if (code.usedAt !== null) {
           // A replayed code is a sign of theft: end whatever session it started (RFC 6749 §4.1.2).
           if (code.sessionId) app.oauth.invalidateSession(code.sessionId, now);
@@ -314,10 +304,14 @@ export function oauthRoutes(app: SandboxApp): Route[] {
         if (code.expiresAt <= now) {
           return oauthError(400, "invalid_grant", "The authorization code has expired");
         }
-        if (code.clientId !== client.id) {
-          return oauthError(400, "invalid_grant", "The code was issued to another client");
-        }
-        if (code.redirectUri !== undefined && form.get("redirect_uri") !== code.redirectUri) {
+        // RFC 6749 §4.1.3: required when the authorization request had one, and then identical;
+        // when it was left out (a client with one registered URI), a redirect_uri that is sent
+        // must still be the one the code was delivered to.
+        const sentRedirect = form.get("redirect_uri");
+        if (
+          (code.redirectUriSent && sentRedirect === undefined) ||
+          (sentRedirect !== undefined && sentRedirect !== code.redirectUri)
+        ) {
           return oauthError(
             400,
             "invalid_grant",

@@ -35,8 +35,10 @@ interface RefreshTokenRecord {
 
 export interface AuthorizationCode {
   clientId: string;
-  /** The redirect_uri sent to /apiAuthorize.action, when one was sent: the token request must repeat it. */
-  redirectUri: string | undefined;
+  /** Where the code was delivered (the redirect_uri sent, or the client's only registered URI). */
+  redirectUri: string;
+  /** Whether /apiAuthorize.action was sent a redirect_uri: then the token request must repeat it. */
+  redirectUriSent: boolean;
   scope: UserScope;
   clinicianIndex: number;
   codeChallenge: string | undefined;
