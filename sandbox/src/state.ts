@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { NationalIdKind } from "./identifiers.ts";
+import { ukDateString } from "./ukTime.ts";
 import { appointmentIndexFromId, appointmentId, deterministicUuid } from "./population/ids.ts";
 import {
   compareMessages,
@@ -96,11 +97,16 @@ export class SandboxState {
     return (patient.orgMask & (1 << orgIndex)) !== 0;
   }
 
+  /**
+   * Under 16 until the 16th birthday begins in the UK: the patient's date of birth is a UK calendar
+   * date, so "today" is the sandbox clock's UK local date (in BST the day starts at 23:00 UTC the
+   * evening before).
+   */
   isUnder16(patient: Patient, now: number): boolean {
     if (!patient.birthDate) return false;
     const [y, m, d] = patient.birthDate.split("-").map(Number) as [number, number, number];
-    const sixteenth = Date.UTC(y + 16, m - 1, d);
-    return now < sixteenth;
+    const sixteenth = new Date(Date.UTC(y + 16, m - 1, d)).toISOString().slice(0, 10);
+    return ukDateString(now) < sixteenth;
   }
 
   /** The first reason (if any) why PKB would not issue tokens for this patient to this organisation. */

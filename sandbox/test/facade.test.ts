@@ -446,3 +446,41 @@ describe("POST /fhir/DocumentReference/$read-receipt-query", () => {
     expect(res.body.issue?.[0]?.code).toBe("too-costly");
   });
 });
+
+describe("the under-16 rule on the 16th birthday (UK local date on the sandbox clock)", () => {
+  let clockSb: RunningSandbox;
+  beforeAll(async () => {
+    clockSb = await startTestSandbox({ patients: 30 });
+  });
+  afterAll(() => clockSb.close());
+
+  const nhs = { system: SYSTEMS.nhs, value: "9434765919" };
+  const tokensAt = async (birthDate: string, instant: string): Promise<number> => {
+    const patient = clockSb.app.state.patientByNationalId("nhs", nhs.value);
+    if (!patient) throw new Error("fixture missing");
+    patient.birthDate = birthDate;
+    clockSb.clock.set(Date.parse(instant));
+    const res = await facade(
+      clockSb,
+      "Organization/$generate-invitation-tokens",
+      parametersOf("patientIdentifier", [nhs]),
+    );
+    expect(res.status).toBe(200);
+    return res.body.parameter?.length ?? 0;
+  };
+
+  it("in BST the birthday starts at 23:00 UTC the evening before", async () => {
+    expect(await tokensAt("2010-06-15", "2026-06-14T22:59:59Z")).toBe(0);
+    expect(await tokensAt("2010-06-15", "2026-06-14T23:00:00Z")).toBe(1);
+  });
+
+  it("in GMT the birthday starts at midnight UTC", async () => {
+    expect(await tokensAt("2010-12-02", "2026-12-01T23:59:59Z")).toBe(0);
+    expect(await tokensAt("2010-12-02", "2026-12-02T00:00:00Z")).toBe(1);
+  });
+
+  it("the last second of the day before is still under 16, across a month end", async () => {
+    expect(await tokensAt("2011-03-01", "2027-02-28T23:59:59Z")).toBe(0);
+    expect(await tokensAt("2011-03-01", "2027-03-01T00:00:00Z")).toBe(1);
+  });
+});
