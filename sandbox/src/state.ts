@@ -210,7 +210,16 @@ export class SandboxState {
     appointment.lastUpdated = now;
   }
 
-  /** Messages visible at `now`, in (timestamp, id) order. Seeded ones dated later "arrive" as time passes. */
+  /**
+   * Messages visible at `now` with `timestamp > after`, in (timestamp, id) order, at most `limit`.
+   * Seeded ones dated later "arrive" as time passes.
+   *
+   * A page never ends inside a run of messages sharing one millisecond: if the message after a full
+   * page has the page's last timestamp, that run is left for the next page. So the paging pkb-api.md
+   * §5 describes (call again with the last `timestamp`, strictly greater) loses nothing. Only when a
+   * single millisecond holds more than `limit` messages is the whole run returned in one page, since
+   * any cut would lose its remainder.
+   */
   messagesAfter(
     after: number,
     now: number,
@@ -226,12 +235,25 @@ export class SandboxState {
       else hi = mid;
     }
     const page: Message[] = [];
-    for (let i = lo; i < list.length && page.length < limit; i++) {
+    let i = lo;
+    for (; i < list.length && page.length < limit; i++) {
       const m = list[i] as Message;
       if (m.timestamp > now) break;
       if (visible(m)) page.push(m);
     }
-    return page;
+    const last = page[page.length - 1];
+    if (page.length < limit || !last) return page;
+    const sameMillisecond: Message[] = [];
+    for (let j = i; j < list.length; j++) {
+      const m = list[j] as Message;
+      if (m.timestamp !== last.timestamp || m.timestamp > now) break;
+      if (visible(m)) sameMillisecond.push(m);
+    }
+    if (sameMillisecond.length === 0) return page;
+    let cut = page.length;
+    while (cut > 0 && (page[cut - 1] as Message).timestamp === last.timestamp) cut--;
+    if (cut > 0) return page.slice(0, cut);
+    return [...page, ...sameMillisecond];
   }
 
   addMessage(input: Omit<Message, "id" | "conversationId"> & { conversationId?: string }): Message {

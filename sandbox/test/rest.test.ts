@@ -32,42 +32,38 @@ beforeAll(async () => {
 });
 afterAll(() => sb.close());
 
+/** Pages exactly as pkb-api.md §5 says: call again with the last timestamp (strictly greater). */
 async function allMessages(
   token: string,
   start = "0",
-): Promise<{ messages: RestMessage[]; pages: number }> {
-  const seen = new Map<string, RestMessage>();
+  base: RunningSandbox = sb,
+): Promise<{ messages: RestMessage[]; pages: RestMessage[][] }> {
+  const messages: RestMessage[] = [];
+  const pages: RestMessage[][] = [];
   let after = start;
-  let pages = 0;
   for (;;) {
     const { status, body } = await getJson(
-      `${sb.url}/json/v1/messages/after/${encodeURIComponent(after)}`,
+      `${base.url}/json/v1/messages/after/${encodeURIComponent(after)}`,
       token,
     );
     expect(status).toBe(200);
     const page = body as RestMessage[];
-    pages++;
-    expect(page.length).toBeLessThanOrEqual(100);
     if (page.length === 0) break;
-    for (const m of page) seen.set(m.id, m);
-    // Ties share a millisecond: step back 1 ms and dedupe by id so none is lost.
-    const last = Date.parse(page[page.length - 1]?.timestamp ?? "");
-    const next = String(last - 1);
-    if (page.length < 100 && next === after) break;
-    if (page.length < 100) {
-      after = String(last);
-      continue;
-    }
-    after = next;
-    if (pages > 200) throw new Error("paging does not end");
+    pages.push(page);
+    messages.push(...page);
+    after = page[page.length - 1]?.timestamp ?? "";
+    if (pages.length > 200) throw new Error("paging does not end");
   }
-  return { messages: [...seen.values()], pages };
+  return { messages, pages };
 }
 
 describe("GET /json/v1/messages/after/{time}", () => {
   it("pages at most 100 oldest-first, with ties in the same millisecond, and loses nothing when deduped by id", async () => {
     const { messages, pages } = await allMessages(clinician);
-    expect(pages).toBeGreaterThan(1);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.every((p) => p.length <= 100)).toBe(true);
+    // Nothing lost and nothing twice, paging by the last timestamp alone.
+    expect(new Set(messages.map((m) => m.id)).size).toBe(messages.length);
     const ordered = [...messages].sort(
       (a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id),
     );
@@ -98,6 +94,35 @@ describe("GET /json/v1/messages/after/{time}", () => {
       ),
     ).toBe(true);
     expect(messages.some((x) => !/request to/i.test(x.subject))).toBe(true);
+  });
+
+  it("never ends a full page inside a millisecond's run, so paging by the last timestamp loses nothing", async () => {
+    const small = await startTestSandbox({ patients: 30 });
+    try {
+      const token = (await userTokens(small)).access_token;
+      const t0 = small.clock.now() - 10_000;
+      expect((await allMessages(token, String(t0), small)).messages).toHaveLength(0);
+      const add = (timestamp: number): Promise<unknown> =>
+        admin(small, "POST", "/messages", {
+          patient: { system: "https://fhir.nhs.uk/Id/nhs-number", value: "9434765919" },
+          subject: `at ${timestamp}`,
+          timestamp,
+        });
+      // 98 distinct, then a run of 5 across position 100, then a run of 130 (> a page), then 1.
+      for (let i = 1; i <= 98; i++) await add(t0 + i);
+      for (let i = 0; i < 5; i++) await add(t0 + 200);
+      for (let i = 0; i < 130; i++) await add(t0 + 300);
+      await add(t0 + 400);
+      const { messages, pages } = await allMessages(token, String(t0), small);
+      expect(pages.map((p) => p.length)).toEqual([98, 5, 130, 1]);
+      expect(new Set(messages.map((m) => m.id)).size).toBe(234);
+      for (const [i, page] of pages.entries()) {
+        const next = pages[i + 1]?.[0];
+        if (next) expect(next.timestamp > (page[page.length - 1]?.timestamp ?? "")).toBe(true);
+      }
+    } finally {
+      await small.close();
+    }
   });
 
   it("returns only messages strictly after the time, given as epoch ms or ISO-8601", async () => {

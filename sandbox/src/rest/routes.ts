@@ -9,7 +9,10 @@ import {
 } from "../identifiers.ts";
 import type { Message, Patient } from "../population/model.ts";
 
-/** At most this many messages per response; page by calling again with the last timestamp. [D] */
+/**
+ * At most this many messages per response; page by calling again with the last timestamp. [D]
+ * A page never ends inside a millisecond's run of messages (see SandboxState.messagesAfter).
+ */
 export const MESSAGES_PAGE_SIZE = 100;
 
 /** `time` is epoch milliseconds or ISO-8601. */
