@@ -10,17 +10,13 @@ export function neutraliseFormula(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
 }
 
+/** CSV text for `rows`, preceded by `header` unless it is null (later chunks of a stream). */
 export function toCsv(
-  header: string[],
+  header: string[] | null,
   rows: Array<Array<string | number | null | undefined>>,
 ): string {
-  return stringify(
-    [
-      header,
-      ...rows.map((row) =>
-        row.map((cell) => (cell == null ? "" : neutraliseFormula(String(cell)))),
-      ),
-    ],
-    { record_delimiter: "\r\n" },
+  const cells = rows.map((row) =>
+    row.map((cell) => (cell == null ? "" : neutraliseFormula(String(cell)))),
   );
+  return stringify(header ? [header, ...cells] : cells, { record_delimiter: "\r\n" });
 }

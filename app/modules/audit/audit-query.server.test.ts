@@ -107,6 +107,30 @@ describe("audit queries", () => {
     expect(summer.rows.map((row) => row.entityId)).toEqual(["15th-late", "15th-early"]);
   });
 
+  it("streams an export larger than one batch, in order, with the header once", async () => {
+    const admin = await signedInAs("ADMIN");
+    const db = await prisma();
+    await db.auditEvent.createMany({
+      data: Array.from({ length: 1234 }, (_, index) => ({
+        occurredAt: new Date(Date.UTC(2026, 0, 1) + index * 1000),
+        actorLabel: "streamer",
+        action: "test.stream",
+        entityType: "test",
+        entityId: String(index),
+      })),
+    });
+    const response = (await exportLoader({
+      request: get("/admin/audit/export.csv?action=test.stream", admin),
+      params: {},
+      context: {},
+    })) as Response;
+    const lines = (await response.text()).trim().split("\r\n");
+    expect(lines).toHaveLength(1235);
+    expect(lines.filter((line) => line.startsWith("id,"))).toHaveLength(1);
+    expect(lines[1]).toContain(",test.stream,test,1233,");
+    expect(lines.at(-1)).toContain(",test.stream,test,0,");
+  });
+
   it("exports formula-safe CSV and audits the export itself", async () => {
     const admin = await signedInAs("ADMIN");
     const db = await prisma();
