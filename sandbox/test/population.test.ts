@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isValidNationalNumber } from "../src/identifiers.ts";
 import { SPECIALTIES } from "../src/population/catalog.ts";
-import { generatePopulation } from "../src/population/generate.ts";
+import { appointmentSubject, generatePopulation } from "../src/population/generate.ts";
 import { appointmentIndexFromId, appointmentId } from "../src/population/ids.ts";
 import { formatUkDateTime, isBritishSummerTime, utcToUkLocal } from "../src/ukTime.ts";
 
@@ -123,6 +123,78 @@ describe("synthetic population (issue 3 §2)", () => {
         !/^Request to (cancel|change) appointment: /.test(m.subject),
     );
     expect(variants.length).toBeGreaterThan(0);
+  });
+
+  it("quotes each pending request's appointment start as Europe/London wall time (checked with Intl, across both clock changes)", () => {
+    const london = new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/London",
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    const intlUk = (ms: number): string => london.format(ms).replace(",", "");
+    // The sandbox's own converter agrees with the tz database for every appointment…
+    const mismatches = population.appointments.filter(
+      (a) => formatUkDateTime(a.start) !== intlUk(a.start),
+    );
+    expect(mismatches).toHaveLength(0);
+    // …and every seeded request that marks its appointment pending quotes that appointment exactly,
+    // with populations anchored just before each clock change so pending requests straddle it.
+    let checked = 0;
+    let bst = 0;
+    let gmt = 0;
+    const changeDays = new Set<string>();
+    for (const at of ["2026-03-24T09:00:00Z", "2026-10-20T09:00:00Z", "2026-11-21T10:00:00Z"]) {
+      const p = generatePopulation({ seed: 5, patients: 1500, anchor: Date.parse(at) });
+      const byKey = new Map(p.messages.map((m) => [`${m.patientIndex}@${m.timestamp}`, m]));
+      for (const a of p.appointments) {
+        if (a.requestAt === null) continue;
+        const m = byKey.get(`${a.patientIndex}@${a.requestAt}`);
+        expect(m, `message for appointment ${a.index}`).toBeDefined();
+        const quoted = /(\d{2}\/\d{2}\/\d{4} \d{2}:\d{2})/.exec(m?.subject ?? "")?.[1];
+        expect(quoted).toBe(intlUk(a.start));
+        expect(m?.subject.trimEnd().endsWith(appointmentSubject(a))).toBe(true);
+        checked++;
+        if (isBritishSummerTime(a.start)) bst++;
+        else gmt++;
+        const day = intlUk(a.start).slice(0, 10);
+        if (["27/03/2026", "28/03/2026", "30/03/2026", "24/10/2026", "26/10/2026"].includes(day)) {
+          changeDays.add(day);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+    expect(bst).toBeGreaterThan(10);
+    expect(gmt).toBeGreaterThan(10);
+    expect(changeDays.size).toBeGreaterThan(0);
+  });
+
+  it("converts UK wall times on both 2026 clock-change days like the tz database", () => {
+    const london = new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/London",
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    for (const day of [
+      "2026-03-28",
+      "2026-03-29",
+      "2026-03-30",
+      "2026-10-24",
+      "2026-10-25",
+      "2026-10-26",
+    ]) {
+      const start = Date.parse(`${day}T00:00:00Z`) - 2 * 3_600_000;
+      for (let t = start; t < start + 28 * 3_600_000; t += 15 * 60_000) {
+        expect(formatUkDateTime(t)).toBe(london.format(t).replace(",", ""));
+      }
+    }
   });
 
   it("keeps messages in (timestamp, id) order with some ties", () => {
