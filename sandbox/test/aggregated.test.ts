@@ -181,6 +181,59 @@ describe("GET /aggregated/fhir/Appointment", () => {
     ).toBe("cancelled");
   });
 
+  it("gives start/end in UTC that are the UK wall time quoted in the request subject (BST and GMT)", async () => {
+    const london = new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/London",
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    const { appointments } = sb.app.state.population;
+    const pick = (from: string, to: string) =>
+      appointments.find(
+        (a) =>
+          a.orgIndex === 0 &&
+          a.status === "booked" &&
+          a.requestAt === null &&
+          a.start >= Date.parse(from) &&
+          a.start < Date.parse(to),
+      );
+    const picked = [
+      pick("2026-07-01T00:00:00Z", "2026-08-01T00:00:00Z"), // BST
+      pick("2026-10-26T00:00:00Z", "2026-10-28T00:00:00Z"), // GMT, just after the change
+      pick("2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z"), // GMT
+    ];
+    for (const a of picked) {
+      expect(a).toBeDefined();
+      if (!a) continue;
+      const id = sb.app.state.appointmentIdOf(a);
+      const added = (
+        await admin(sb, "POST", "/messages", { appointmentId: id, kind: "cancel", content: "x" })
+      ).body as { subject: string };
+      const resource = (await getJson(`${sb.url}/aggregated/fhir/Appointment/${id}`, token))
+        .body as Appointment & { minutesDuration: number };
+      expect(resource.status).toBe("pending");
+      expect(resource.start).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      const quoted = london.format(Date.parse(resource.start)).replace(",", "");
+      expect(added.subject).toBe(
+        `Request to cancel appointment: ${quoted} ${resource.appointmentType.coding[0]?.display}`,
+      );
+      expect(Date.parse(resource.end) - Date.parse(resource.start)).toBe(
+        resource.minutesDuration * 60_000,
+      );
+      expect(resource.specialty[0]?.coding[0]?.code).toMatch(/^\d{3}$/);
+      const back = (
+        await search(
+          `${actor({ system: SYSTEMS[sb.app.state.population.patients[a.patientIndex]?.idKind ?? "nhs"], value: sb.app.state.population.patients[a.patientIndex]?.nationalId ?? "" })}&status=pending`,
+        )
+      ).body as Bundle;
+      expect(back.entry?.map((e) => e.resource.id)).toContain(id);
+    }
+  });
+
   it("returns an empty Bundle for an unknown patient and 400 for an unsupported system; accepts the PKB Public ID", async () => {
     const none = (await search(actor({ system: SYSTEMS.nhs, value: "4000000004" }))).body as Bundle;
     expect(none.total).toBe(0);
