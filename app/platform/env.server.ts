@@ -47,7 +47,10 @@ export class ConfigError extends Error {
 }
 
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const result = EnvSchema.safeParse(source);
+  // An empty variable (`DATABASE_URL=` in a unit file) means "not set", not "set to nothing".
+  const result = EnvSchema.safeParse(
+    Object.fromEntries(Object.entries(source).filter(([, value]) => value !== "")),
+  );
   if (!result.success) {
     const lines = result.error.issues.map(
       (issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`,
