@@ -20,6 +20,13 @@ describe("synthetic population (issue 3 §2)", () => {
     expect(other.patients[100]?.nationalId).not.toBe(population.patients[100]?.nationalId);
   });
 
+  it("is identical in every field (patients, appointments, messages, documents, ids) for the same seed and start", () => {
+    const a = generatePopulation({ seed: 3, patients: 400, anchor });
+    const b = generatePopulation({ seed: 3, patients: 400, anchor });
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(a.appointments.length).toBe(2000);
+  });
+
   it("gives every patient a valid, unique national number; most NHS, some CHI and H&C", () => {
     const seen = new Set<string>();
     for (const p of population.patients) {
