@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "~/generated/prisma/enums.ts";
-import { launchChromium, screenshot, seriousAxeViolations } from "../support/browser.ts";
+import { launchChromium, screenshot, seriousAxeViolations, ukContext } from "../support/browser.ts";
 import {
   startPortal,
   STAFF_BY_ROLE,
@@ -71,7 +71,7 @@ const FORBIDDEN_FOR_NON_ADMINS = ["/admin/users", "/admin/audit", "/admin/jobs"]
 
 describe("signed-out pages", () => {
   it("sign-in page is accessible and a wrong password gets a generic message", async () => {
-    const context = await browser.newContext();
+    const context = await ukContext(browser);
     const page = await context.newPage();
     await page.goto(`${portal.url}/admin/users`);
     expect(new URL(page.url()).pathname).toBe("/login");
@@ -89,7 +89,7 @@ describe("signed-out pages", () => {
 
 describe.each(Object.keys(STAFF_BY_ROLE) as Role[])("signed in as %s", (role) => {
   it("visits every page the role can reach, each accessible, and is refused the rest", async () => {
-    const context = await browser.newContext();
+    const context = await ukContext(browser);
     const page = await context.newPage();
     await signIn(page, STAFF_BY_ROLE[role].email);
     // The session and CSRF cookie values are secrets too: none may be logged.
@@ -134,7 +134,7 @@ describe.each(Object.keys(STAFF_BY_ROLE) as Role[])("signed in as %s", (role) =>
 
 describe("an admin adds a user who sets a password and signs in", () => {
   it("works end to end, and the set-password link is single-use", async () => {
-    const admin = await browser.newContext();
+    const admin = await ukContext(browser);
     const page = await admin.newPage();
     await signIn(page, STAFF_BY_ROLE.ADMIN.email);
     await page.goto(`${portal.url}/admin/users/new`);
@@ -148,7 +148,7 @@ describe("an admin adds a user who sets a password and signs in", () => {
     seeded.push(link.split("/").pop()!);
     await checkPage(page, "admin-user-created");
 
-    const newcomer = await browser.newContext();
+    const newcomer = await ukContext(browser);
     const newPage = await newcomer.newPage();
     await newPage.goto(link.replace(/^https?:\/\/[^/]+/, portal.url));
     await checkPage(newPage, "public-set-password");

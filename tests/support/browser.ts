@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 /** Debian's Chromium, driven by playwright-core (no browser download; DESIGN.md). */
 export function launchChromium(): Promise<Browser> {
@@ -18,6 +18,11 @@ export function launchChromium(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/** A browser profile like a trust desktop's: UK English, UK time. */
+export function ukContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ locale: "en-GB", timezoneId: "Europe/London" });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

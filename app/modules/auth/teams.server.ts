@@ -102,6 +102,37 @@ export async function updateTeam(
   );
 }
 
+/** Adds or removes one member. Adding someone already in the team, or removing someone not in it, changes nothing. */
+export async function setTeamMembership(
+  teamId: string,
+  userId: string,
+  member: boolean,
+  context: Context,
+): Promise<"changed" | "unchanged"> {
+  const db = await prisma();
+  return db.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true } });
+    if (!user) throw new TeamError("That person no longer has an account");
+    const changed = member
+      ? (
+          await tx.teamMembership.createMany({
+            data: [{ teamId, userId }],
+            skipDuplicates: true,
+          })
+        ).count
+      : (await tx.teamMembership.deleteMany({ where: { teamId, userId } })).count;
+    if (changed === 0) return "unchanged";
+    await recordAudit(tx, {
+      ...context,
+      action: member ? "team.add-member" : "team.remove-member",
+      entityType: "team",
+      entityId: teamId,
+      details: { userId },
+    });
+    return "changed";
+  });
+}
+
 /** Two admins saving the same name at once: the loser gets the same message as a plain clash. */
 async function uniqueName<T>(work: () => Promise<T>): Promise<T> {
   try {
