@@ -167,6 +167,16 @@ describe("an admin adds a user who sets a password and signs in", () => {
       .poll(() => newPage.locator("h1").textContent())
       .toContain("This link cannot be used");
     await checkPage(newPage, "public-set-password-spent");
+
+    // The admin disables the newcomer (asked twice), and the newcomer's session ends at once.
+    await page.goto(`${portal.url}/admin/users`);
+    await page.getByRole("link", { name: "Nia New" }).click();
+    await page.getByRole("button", { name: "Disable account" }).click();
+    await page.getByRole("button", { name: "Yes, disable Nia New" }).click();
+    await expect.poll(() => page.getByText("The account is disabled").count()).toBe(1);
+    await checkPage(page, "admin-user-disabled");
+    await newPage.goto(`${portal.url}/account`);
+    expect(new URL(newPage.url()).pathname).toBe("/login");
     await newcomer.close();
     await admin.close();
   });

@@ -3,6 +3,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { SetupLinkPanel } from "~/components/setup-link-panel.tsx";
 import { Button } from "~/components/ui/button.tsx";
+import { ConfirmButton } from "~/components/ui/confirm-button.tsx";
 import { CsrfInput } from "~/components/ui/csrf-input.tsx";
 import { CheckboxGroup, ErrorSummary, SelectField, TextField } from "~/components/ui/field.tsx";
 import { PageHeading, Panel } from "~/components/ui/page-heading.tsx";
@@ -211,9 +212,13 @@ export default function EditUser() {
               <Form method="post">
                 <CsrfInput />
                 <input type="hidden" name="intent" value={user.disabled ? "enable" : "disable"} />
-                <Button variant={user.disabled ? "secondary" : "warning"}>
-                  {user.disabled ? "Enable account" : "Disable account"}
-                </Button>
+                {user.disabled ? (
+                  <Button variant="secondary">Enable account</Button>
+                ) : (
+                  <ConfirmButton confirmLabel={`Yes, disable ${user.displayName}`}>
+                    Disable account
+                  </ConfirmButton>
+                )}
               </Form>
             </Panel>
           ) : null}
