@@ -11,6 +11,7 @@ import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
+import { HeaderRow, Th } from "~/components/ui/table.tsx";
 
 export const access = { loader: "read:account", action: "read:account" } satisfies RouteAccess;
 
@@ -119,19 +120,11 @@ export default function Account() {
         <h2 className="mb-4 text-xl font-bold">Where you are signed in</h2>
         <table className="w-full text-left">
           <caption className="sr-only">Your signed-in sessions</caption>
-          <thead>
-            <tr className="border-b-2 border-nhs-mid-grey">
-              <th scope="col" className="py-2 pr-4">
-                Browser
-              </th>
-              <th scope="col" className="py-2 pr-4">
-                Signed in
-              </th>
-              <th scope="col" className="py-2 pr-4">
-                Last active
-              </th>
-            </tr>
-          </thead>
+          <HeaderRow>
+            <Th>Browser</Th>
+            <Th>Signed in</Th>
+            <Th>Last active</Th>
+          </HeaderRow>
           <tbody>
             {data.sessions.map((session, index) => (
               <tr key={index} className="border-b border-nhs-pale-grey">

@@ -11,6 +11,7 @@ import {
 import { requirePermission } from "~/modules/auth/guard.server.ts";
 import { hasPermission, type RouteAccess } from "~/modules/auth/permissions.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
+import { HeaderRow, Th } from "~/components/ui/table.tsx";
 
 export const access = { loader: "read:audit" } satisfies RouteAccess;
 
@@ -140,28 +141,14 @@ export default function Audit() {
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm">
               <caption className="sr-only">Audit entries</caption>
-              <thead>
-                <tr className="border-b-2 border-nhs-mid-grey">
-                  <th scope="col" className="py-2 pr-4">
-                    When (UK)
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Who
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Action
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Record
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    From
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Details
-                  </th>
-                </tr>
-              </thead>
+              <HeaderRow>
+                <Th>When (UK)</Th>
+                <Th>Who</Th>
+                <Th>Action</Th>
+                <Th>Record</Th>
+                <Th>From</Th>
+                <Th>Details</Th>
+              </HeaderRow>
               <tbody>
                 {data.rows.map((row) => (
                   <tr key={row.id} className="border-b border-nhs-pale-grey align-top">

@@ -11,6 +11,7 @@ import { getDatabase } from "~/platform/db.server.ts";
 import { queueSummaries, recentFailures, retryFailedJob } from "~/platform/jobs/admin.server.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
+import { HeaderRow, Th } from "~/components/ui/table.tsx";
 
 export const access = { loader: "read:job", action: "retry:job" } satisfies RouteAccess;
 
@@ -89,25 +90,13 @@ export default function Jobs() {
         <h2 className="mb-4 text-xl font-bold">Queues</h2>
         <table className="w-full text-left">
           <caption className="sr-only">Job queues and their counts</caption>
-          <thead>
-            <tr className="border-b-2 border-nhs-mid-grey">
-              <th scope="col" className="py-2 pr-4">
-                Queue
-              </th>
-              <th scope="col" className="py-2 pr-4 text-right">
-                Waiting
-              </th>
-              <th scope="col" className="py-2 pr-4 text-right">
-                Running
-              </th>
-              <th scope="col" className="py-2 pr-4 text-right">
-                Failed
-              </th>
-              <th scope="col" className="py-2 pr-4 text-right">
-                Total kept
-              </th>
-            </tr>
-          </thead>
+          <HeaderRow>
+            <Th>Queue</Th>
+            <Th numeric>Waiting</Th>
+            <Th numeric>Running</Th>
+            <Th numeric>Failed</Th>
+            <Th numeric>Total kept</Th>
+          </HeaderRow>
           <tbody>
             {data.queues.map((queue) => (
               <tr key={queue.name} className="border-b border-nhs-pale-grey align-top">
@@ -135,27 +124,17 @@ export default function Jobs() {
         ) : (
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Jobs that failed after all their retries</caption>
-            <thead>
-              <tr className="border-b-2 border-nhs-mid-grey">
-                <th scope="col" className="py-2 pr-4">
-                  Queue
-                </th>
-                <th scope="col" className="py-2 pr-4">
-                  Failed at (UK)
-                </th>
-                <th scope="col" className="py-2 pr-4">
-                  Retries
-                </th>
-                <th scope="col" className="py-2 pr-4">
-                  Error
-                </th>
-                {data.canRetry ? (
-                  <th scope="col" className="py-2 pr-4">
-                    <span className="sr-only">Action</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
+            <HeaderRow>
+              <Th>Queue</Th>
+              <Th>Failed at (UK)</Th>
+              <Th>Retries</Th>
+              <Th>Error</Th>
+              {data.canRetry ? (
+                <Th>
+                  <span className="sr-only">Action</span>
+                </Th>
+              ) : null}
+            </HeaderRow>
             <tbody>
               {data.failures.map((failure) => (
                 <tr key={failure.id} className="border-b border-nhs-pale-grey align-top">

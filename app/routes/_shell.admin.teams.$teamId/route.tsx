@@ -12,6 +12,7 @@ import { getTeam, setTeamMembership, TeamError, updateTeam } from "~/modules/aut
 import { listUsers } from "~/modules/auth/users.server.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
 import { formErrorsFromZod, messagesFor } from "~/components/ui/form-errors.ts";
+import { HeaderRow, Th } from "~/components/ui/table.tsx";
 
 export const access = { loader: "read:team", action: "manage:team" } satisfies RouteAccess;
 
@@ -123,21 +124,15 @@ export default function TeamPage() {
         ) : (
           <table className="w-full text-left">
             <caption className="sr-only">Members of {team.name}</caption>
-            <thead>
-              <tr className="border-b-2 border-nhs-mid-grey">
-                <th scope="col" className="py-2 pr-4">
-                  Name
-                </th>
-                <th scope="col" className="py-2 pr-4">
-                  Role
-                </th>
-                {canManage ? (
-                  <th scope="col" className="py-2 pr-4">
-                    <span className="sr-only">Action</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
+            <HeaderRow>
+              <Th>Name</Th>
+              <Th>Role</Th>
+              {canManage ? (
+                <Th>
+                  <span className="sr-only">Action</span>
+                </Th>
+              ) : null}
+            </HeaderRow>
             <tbody>
               {team.members.map((member) => (
                 <tr key={member.id} className="border-b border-nhs-pale-grey">

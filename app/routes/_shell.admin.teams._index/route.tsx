@@ -10,6 +10,7 @@ import { TeamSchema } from "~/modules/auth/team-forms.ts";
 import { createTeam, listTeams, TeamError } from "~/modules/auth/teams.server.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
 import { formErrorsFromZod, messagesFor } from "~/components/ui/form-errors.ts";
+import { HeaderRow, Th } from "~/components/ui/table.tsx";
 
 export const access = { loader: "read:team", action: "manage:team" } satisfies RouteAccess;
 
@@ -79,19 +80,11 @@ export default function Teams() {
         ) : (
           <table className="w-full text-left">
             <caption className="sr-only">Teams</caption>
-            <thead>
-              <tr className="border-b-2 border-nhs-mid-grey">
-                <th scope="col" className="py-2 pr-4">
-                  Team
-                </th>
-                <th scope="col" className="py-2 pr-4">
-                  Description
-                </th>
-                <th scope="col" className="py-2 pr-4 text-right">
-                  Members
-                </th>
-              </tr>
-            </thead>
+            <HeaderRow>
+              <Th>Team</Th>
+              <Th>Description</Th>
+              <Th numeric>Members</Th>
+            </HeaderRow>
             <tbody>
               {data.teams.map((team) => (
                 <tr key={team.id} className="border-b border-nhs-pale-grey">

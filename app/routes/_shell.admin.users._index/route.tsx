@@ -5,6 +5,7 @@ import { requirePermission } from "~/modules/auth/guard.server.ts";
 import { hasPermission, ROLE_LABELS, type RouteAccess } from "~/modules/auth/permissions.ts";
 import { listUsers } from "~/modules/auth/users.server.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
+import { HeaderRow, Th } from "~/components/ui/table.tsx";
 
 export const access = { loader: "read:user" } satisfies RouteAccess;
 
@@ -61,25 +62,13 @@ export default function Users() {
       <Panel>
         <table className="w-full text-left">
           <caption className="sr-only">Users</caption>
-          <thead>
-            <tr className="border-b-2 border-nhs-mid-grey">
-              <th scope="col" className="py-2 pr-4">
-                Name
-              </th>
-              <th scope="col" className="py-2 pr-4">
-                Role
-              </th>
-              <th scope="col" className="py-2 pr-4">
-                Teams
-              </th>
-              <th scope="col" className="py-2 pr-4">
-                Status
-              </th>
-              <th scope="col" className="py-2 pr-4">
-                Last signed in
-              </th>
-            </tr>
-          </thead>
+          <HeaderRow>
+            <Th>Name</Th>
+            <Th>Role</Th>
+            <Th>Teams</Th>
+            <Th>Status</Th>
+            <Th>Last signed in</Th>
+          </HeaderRow>
           <tbody>
             {data.users.map((user) => (
               <tr key={user.id} className="border-b border-nhs-pale-grey align-top">
