@@ -28,15 +28,20 @@ async function tokenFrom(setCookie: string): Promise<string> {
   return (await getCookies().session.parse(setCookie.split(";")[0]!)) as string;
 }
 
+/** A viewer account that can sign in with `password`. */
+async function staffWithPassword(email: string, password: string): Promise<void> {
+  await upsertStaffAccount(await prisma(), {
+    email,
+    displayName: "Test",
+    role: "VIEWER",
+    password,
+  });
+}
+
 describe("sessions", () => {
   it("defeats session fixation: sign-in issues a new id and ends the one the browser had", async () => {
     const email = "fixation@test.nhs.uk";
-    await upsertStaffAccount(await prisma(), {
-      email,
-      displayName: "F",
-      role: "VIEWER",
-      password: "long enough password",
-    });
+    await staffWithPassword(email, "long enough password");
     const first = await attemptLogin({
       email,
       password: "long enough password",
@@ -129,12 +134,7 @@ describe("sessions", () => {
 describe("sign-in", () => {
   it("admits no more than the limit from a burst of parallel guesses", async () => {
     const email = "burst@test.nhs.uk";
-    await upsertStaffAccount(await prisma(), {
-      email,
-      displayName: "B",
-      role: "VIEWER",
-      password: "the right password",
-    });
+    await staffWithPassword(email, "the right password");
     const guesses = Array.from({ length: 20 }, (_, index) =>
       attemptLogin({
         email,
@@ -161,12 +161,7 @@ describe("sign-in", () => {
 
   it("does not lock people out for successful sign-ins from one shared address", async () => {
     const email = "shared-nat@test.nhs.uk";
-    await upsertStaffAccount(await prisma(), {
-      email,
-      displayName: "N",
-      role: "VIEWER",
-      password: "the right password",
-    });
+    await staffWithPassword(email, "the right password");
     for (let attempt = 0; attempt < 12; attempt += 1) {
       const result = await attemptLogin({
         email,
@@ -202,12 +197,7 @@ describe("sign-in", () => {
 
   it("locks an account after repeated attempts, even with the right password, then lets it in after the lock", async () => {
     const email = "locked@test.nhs.uk";
-    await upsertStaffAccount(await prisma(), {
-      email,
-      displayName: "L",
-      role: "VIEWER",
-      password: "the right password",
-    });
+    await staffWithPassword(email, "the right password");
     for (let attempt = 0; attempt < ACCOUNT_LIMIT.attempts; attempt += 1) {
       expect(
         (

@@ -19,6 +19,18 @@ export const PATIENT_CATEGORIES = [
 
 export type PatientCategory = (typeof PATIENT_CATEGORIES)[number];
 
+/** The categories counted and sampled for every patient. */
+const COUNTED_CATEGORIES = [
+  "eligible",
+  "deceased",
+  "registered",
+  "under-16",
+  "no-date-of-birth",
+  "no-access",
+  "chi",
+  "hc",
+] as const;
+
 export function patientIdentifier(p: Patient): { system: string; value: string } {
   return { system: IDENTIFIER_SYSTEMS[p.idKind], value: p.nationalId };
 }
@@ -112,32 +124,14 @@ export function summarise(
     invitations: pop.invitations.length,
   };
   const samples = {} as PopulationSummary["samples"];
-  for (const category of [
-    "eligible",
-    "deceased",
-    "registered",
-    "under-16",
-    "no-date-of-birth",
-    "no-access",
-    "chi",
-    "hc",
-  ] as const) {
+  for (const category of COUNTED_CATEGORIES) {
     counts[category] = 0;
     samples[category] = [];
   }
   samples["with-appointments"] = [];
   samples.any = [];
   for (const p of pop.patients) {
-    for (const category of [
-      "eligible",
-      "deceased",
-      "registered",
-      "under-16",
-      "no-date-of-birth",
-      "no-access",
-      "chi",
-      "hc",
-    ] as const) {
+    for (const category of COUNTED_CATEGORIES) {
       if (!matchesCategory(state, p, category, now)) continue;
       counts[category] = (counts[category] ?? 0) + 1;
       if (samples[category].length < samplesPerCategory) {
