@@ -53,12 +53,12 @@ describe("labelled matching cases", () => {
     }
     const precision = autoMatched === 0 ? 1 : correct / autoMatched;
     const recall = correct / labelledMatch;
-    console.log(
+    process.stdout.write(
       `matcher on ${committed.length} labelled cases (${labelledMatch} labelled "match"): ` +
         `auto-matched ${autoMatched}, correct ${correct}, ` +
-        `precision ${(precision * 100).toFixed(2)}%, recall ${(recall * 100).toFixed(2)}%`,
+        `precision ${(precision * 100).toFixed(2)}%, recall ${(recall * 100).toFixed(2)}%\n`,
     );
-    if (missed.length > 0) console.log(`missed:\n${missed.join("\n")}`);
+    if (missed.length > 0) process.stdout.write(`missed:\n${missed.join("\n")}\n`);
     expect(wrong).toEqual([]);
     expect(precision).toBe(1);
     expect(recall).toBeGreaterThanOrEqual(0.95);
