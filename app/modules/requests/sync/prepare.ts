@@ -1,0 +1,232 @@
+import { matchRequest, type CandidateAppointment, type MatchDecision } from "../match/matcher.ts";
+import { readMessage } from "../parse/message.ts";
+import { formatWallTime } from "../parse/uk-wall-time.ts";
+import type { NationalIdentifier, PatientLookup, PkbMessage, SyncSources } from "./ports.ts";
+
+/**
+ * Turns one page of PKB messages into rows to store: requests (read, patient resolved, matched)
+ * and the ids of messages that are not requests. Only reads from PKB; writes nothing, so a page
+ * that fails half-way is simply prepared again by the next run.
+ */
+
+export type MatchStateValue = "MATCHED" | "NEEDS_MATCHING" | "NEEDS_TRIAGE";
+
+/** An appointment as stored in the request's candidate snapshot (JSON). */
+export interface CandidateSnapshot {
+  id: string;
+  start: string | null;
+  end: string | null;
+  status: string;
+  subject: string | null;
+  specialtyCode: string | null;
+  specialtyDisplay: string | null;
+  serviceType: string | null;
+  location: string | null;
+}
+
+export interface PreparedRequest {
+  pkbMessageId: string;
+  conversationId: string | null;
+  patientPublicId: string;
+  identifierSystem: string | null;
+  identifierValue: string | null;
+  patientDisplayName: string | null;
+  action: "CANCEL" | "CHANGE";
+  quotedStart: Date | null;
+  quotedWallTime: string | null;
+  quotedSubject: string | null;
+  rawSubject: string;
+  patientNote: string;
+  receivedAt: Date;
+  matchState: MatchStateValue;
+  matchConfidence: number;
+  matchReason: string;
+  matched: CandidateSnapshot | null;
+  candidates: CandidateSnapshot[];
+}
+
+export interface PreparedNonRequest {
+  pkbMessageId: string;
+  receivedAt: Date;
+  reason: "conversation" | "staff-reply";
+}
+
+export interface PreparedPage {
+  requests: PreparedRequest[];
+  nonRequests: PreparedNonRequest[];
+}
+
+type RequestReading = Extract<ReturnType<typeof readMessage>, { kind: "request" | "needs-triage" }>;
+
+type Appointment = Omit<CandidateAppointment, "patientKey"> & { patientKey: string };
+
+/**
+ * Lookups reused across a run: a patient who sent ten messages is resolved once and their
+ * appointments fetched once per status filter (the benchmark measures the saving).
+ */
+export class RunCache {
+  private readonly patients = new Map<string, Promise<PatientLookup>>();
+  private readonly appointments = new Map<string, Promise<Appointment[]>>();
+
+  constructor(private readonly sources: SyncSources) {}
+
+  patient(publicId: string): Promise<PatientLookup> {
+    let hit = this.patients.get(publicId);
+    if (!hit) {
+      hit = this.sources.patientByPublicId(publicId);
+      this.patients.set(publicId, hit);
+      // A failed lookup must be retried by the next page or run, not remembered.
+      hit.catch(() => this.patients.delete(publicId));
+    }
+    return hit;
+  }
+
+  appointmentsOf(
+    identifier: NationalIdentifier,
+    status: string | undefined,
+  ): Promise<Appointment[]> {
+    const key = `${identifier.system}|${identifier.value}|${status ?? "*"}`;
+    let hit = this.appointments.get(key);
+    if (!hit) {
+      hit = this.sources
+        .appointmentsOf(identifier, status ? { status } : {})
+        .then((list) => list as Appointment[]);
+      this.appointments.set(key, hit);
+      hit.catch(() => this.appointments.delete(key));
+    }
+    return hit;
+  }
+}
+
+export function snapshot(appointment: Omit<CandidateAppointment, "patientKey">): CandidateSnapshot {
+  return {
+    id: appointment.id,
+    start: appointment.start?.toISOString() ?? null,
+    end: appointment.end?.toISOString() ?? null,
+    status: appointment.status,
+    subject: appointment.subject,
+    specialtyCode: appointment.specialtyCode,
+    specialtyDisplay: appointment.specialtyDisplay,
+    serviceType: appointment.serviceType,
+    location: appointment.location,
+  };
+}
+
+const NOT_FOUND_REASONS: Record<Extract<PatientLookup, { found: false }>["reason"], string> = {
+  "not-visible":
+    "PKB does not let the trust see this patient's record, so no appointment can be looked up.",
+  "not-found": "PKB has no record for the patient who sent this message.",
+  "no-national-number":
+    "The patient's PKB record has no NHS, CHI or H&C number to look appointments up by.",
+};
+
+async function prepareRequest(
+  message: PkbMessage,
+  reading: RequestReading,
+  cache: RunCache,
+): Promise<PreparedRequest> {
+  const base = {
+    pkbMessageId: message.id,
+    conversationId: message.conversationId,
+    patientPublicId: message.patientId,
+    action: reading.action === "cancel" ? ("CANCEL" as const) : ("CHANGE" as const),
+    rawSubject: message.subject ?? "",
+    patientNote: message.content ?? "",
+    receivedAt: message.timestamp,
+    quotedStart: reading.kind === "request" ? (reading.quotedStarts[0] ?? null) : null,
+    quotedWallTime: reading.kind === "request" ? formatWallTime(reading.wallTime) : null,
+    quotedSubject: reading.kind === "request" ? reading.appointmentSubject : null,
+  };
+  const patient = await cache.patient(message.patientId);
+  const who = patient.found
+    ? {
+        identifierSystem: patient.identifier.system,
+        identifierValue: patient.identifier.value,
+        patientDisplayName: patient.displayName,
+      }
+    : { identifierSystem: null, identifierValue: null, patientDisplayName: null };
+  const unmatched = { matchConfidence: 0, matched: null, candidates: [] };
+
+  if (reading.kind === "needs-triage") {
+    return {
+      ...base,
+      ...who,
+      ...unmatched,
+      matchState: "NEEDS_TRIAGE",
+      matchReason: reading.reason,
+    };
+  }
+  if (!patient.found) {
+    return {
+      ...base,
+      ...who,
+      ...unmatched,
+      matchState: "NEEDS_TRIAGE",
+      matchReason: NOT_FOUND_REASONS[patient.reason],
+    };
+  }
+
+  const request = {
+    patientKey: message.patientId,
+    action: reading.action,
+    quotedStarts: reading.quotedStarts,
+    appointmentSubject: reading.appointmentSubject,
+    receivedAt: message.timestamp,
+  };
+  // PKB marks an appointment with an open patient request `pending` (pkb-api.md §6): ask for
+  // those first. When that yields no match (the request was already acted on, or the quote is
+  // wrong), widen to every appointment of the patient so the matcher — and a person, if it
+  // comes to that — sees the whole list. docs/decisions/0008 explains why pending is enough.
+  let candidates = await cache.appointmentsOf(patient.identifier, "pending");
+  let decision: MatchDecision = matchRequest(request, candidates);
+  if (decision.state !== "matched") {
+    candidates = await cache.appointmentsOf(patient.identifier, undefined);
+    decision = matchRequest(request, candidates);
+  }
+  const own = candidates.filter((c) => c.patientKey === message.patientId);
+  const matched = own.find((c) => c.id === decision.appointmentId) ?? null;
+  return {
+    ...base,
+    ...who,
+    matchState: decision.state === "matched" ? "MATCHED" : "NEEDS_MATCHING",
+    matchConfidence: decision.confidence,
+    matchReason: decision.reason,
+    matched: matched ? snapshot(matched) : null,
+    candidates: own.map(snapshot),
+  };
+}
+
+/** Messages in a page prepared at once; the PKB clients cap calls in flight per surface. */
+const PREPARE_CONCURRENCY = 8;
+
+export async function preparePage(
+  messages: readonly PkbMessage[],
+  cache: RunCache,
+): Promise<PreparedPage> {
+  const page: PreparedPage = { requests: [], nonRequests: [] };
+  const pending: { index: number; message: PkbMessage; reading: RequestReading }[] = [];
+  for (const [index, message] of messages.entries()) {
+    const reading = readMessage(message);
+    if (reading.kind === "not-a-request") {
+      page.nonRequests.push({
+        pkbMessageId: message.id,
+        receivedAt: message.timestamp,
+        reason: message.senderId === message.patientId ? "conversation" : "staff-reply",
+      });
+    } else {
+      pending.push({ index, message, reading });
+    }
+  }
+  const prepared: PreparedRequest[] = new Array<PreparedRequest>(pending.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < pending.length) {
+      const slot = next++;
+      const item = pending[slot];
+      if (item) prepared[slot] = await prepareRequest(item.message, item.reading, cache);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PREPARE_CONCURRENCY, pending.length) }, worker));
+  page.requests = prepared;
+  return page;
+}
