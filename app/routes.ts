@@ -14,6 +14,11 @@ export default [
   layout("routes/_shell/route.tsx", [
     index("routes/_shell._index/route.tsx"),
     route("account", "routes/_shell.account/route.tsx"),
+    ...prefix("requests", [
+      index("routes/_shell.requests._index/route.tsx"),
+      route("sync", "routes/_shell.requests.sync/route.tsx"),
+      route(":requestId", "routes/_shell.requests.$requestId/route.tsx"),
+    ]),
     ...prefix("admin", [
       route("users", "routes/_shell.admin.users._index/route.tsx"),
       route("users/new", "routes/_shell.admin.users.new/route.tsx"),

@@ -10,6 +10,8 @@ interface NavItem {
 
 // Sections appear as they are built; each shows only to roles that may open it.
 const NAV: NavItem[] = [
+  { to: "/requests", label: "Requests", permission: "read:request:team" },
+  { to: "/requests/sync", label: "Request sync", permission: "sync:request" },
   { to: "/admin/users", label: "Users", permission: "read:user" },
   { to: "/admin/teams", label: "Teams", permission: "read:team" },
   { to: "/admin/audit", label: "Audit trail", permission: "read:audit" },

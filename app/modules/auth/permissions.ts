@@ -20,6 +20,7 @@ export const PERMISSIONS = [
   "update:request:team",
   "read:request:unrouted",
   "assign:request:team",
+  "sync:request",
   "manage:routing",
   "read:campaign",
   "manage:campaign",
@@ -48,6 +49,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "retry:job",
     "read:report",
     "manage:pkb-grant",
+    "sync:request",
   ],
   CAMPAIGN_MANAGER: [
     "read:dashboard",
@@ -64,6 +66,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "update:request:team",
     "read:request:unrouted",
     "assign:request:team",
+    "sync:request",
     "manage:routing",
     "read:report",
   ],

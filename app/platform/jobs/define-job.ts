@@ -24,6 +24,17 @@ export interface JobQueueOptions {
   concurrency?: number;
   /** Cron expression, in UK local time (Europe/London), for jobs that run on a schedule. */
   cron?: string;
+  /**
+   * pg-boss queue policy; with a `singletonKey` on enqueue, `stately` means at most one queued
+   * and one running job per key (e.g. one sync per grant). Set when the queue is created.
+   */
+  policy?: "standard" | "singleton" | "stately";
+  /**
+   * A running job's worker proves it is alive this often; a job whose heartbeat stops (its worker
+   * was killed) is retried after this many seconds instead of waiting for `expireInSeconds`.
+   * Suits long jobs that must not be cut short by expiry. At least 10.
+   */
+  heartbeatSeconds?: number;
 }
 
 export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {

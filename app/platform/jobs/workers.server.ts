@@ -20,10 +20,12 @@ export async function ensureQueues(boss: PgBoss, jobs: readonly JobDefinition[])
       retryDelay: options.retryDelaySeconds,
       retryBackoff: options.retryBackoff,
       expireInSeconds: options.expireInSeconds,
+      ...(options.heartbeatSeconds ? { heartbeatSeconds: options.heartbeatSeconds } : {}),
     };
     const existing = await boss.getQueue(job.name);
     if (existing) await boss.updateQueue(job.name, queue);
-    else await boss.createQueue(job.name, queue);
+    // The policy is fixed when the queue is created (pg-boss cannot change it later).
+    else await boss.createQueue(job.name, { ...queue, policy: options.policy ?? "standard" });
     // Schedules read as UK wall-clock time, so "02:00" stays 02:00 across the clock changes.
     if (options.cron) await boss.schedule(job.name, options.cron, {}, { tz: UK_TIME_ZONE });
   }

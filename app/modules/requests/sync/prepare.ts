@@ -147,22 +147,30 @@ async function prepareRequest(
     : { identifierSystem: null, identifierValue: null, patientDisplayName: null };
   const unmatched = { matchConfidence: 0, matched: null, candidates: [] };
 
-  if (reading.kind === "needs-triage") {
-    return {
-      ...base,
-      ...who,
-      ...unmatched,
-      matchState: "NEEDS_TRIAGE",
-      matchReason: reading.reason,
-    };
-  }
   if (!patient.found) {
     return {
       ...base,
       ...who,
       ...unmatched,
       matchState: "NEEDS_TRIAGE",
-      matchReason: NOT_FOUND_REASONS[patient.reason],
+      matchReason:
+        reading.kind === "needs-triage"
+          ? `${reading.reason} ${NOT_FOUND_REASONS[patient.reason]}`
+          : NOT_FOUND_REASONS[patient.reason],
+    };
+  }
+
+  if (reading.kind === "needs-triage") {
+    // The subject names no readable time, but the patient is known: give the person who reads
+    // it the patient's appointments to pick from.
+    const all = await cache.appointmentsOf(patient.identifier, undefined);
+    return {
+      ...base,
+      ...who,
+      ...unmatched,
+      candidates: all.filter((c) => c.patientKey === message.patientId).map(snapshot),
+      matchState: "NEEDS_TRIAGE",
+      matchReason: reading.reason,
     };
   }
 
