@@ -15,7 +15,10 @@ import type { SyncSources } from "./sync/ports.ts";
 
 const db = withTestDatabase();
 
-const candidate = (id: string, start: string): CandidateSnapshot => ({
+const candidate = (
+  id: string,
+  start: string,
+): CandidateSnapshot & Record<string, string | null> => ({
   id,
   start,
   end: null,
