@@ -70,7 +70,8 @@ export class PkbApiError extends Error {
   readonly detail: string | undefined;
   readonly operationOutcome: OperationOutcome | undefined;
   readonly retryable: boolean;
-  readonly outcomeUnknown: boolean;
+  /** Set across all attempts once the call has given up (see `settle`). */
+  outcomeUnknown: boolean;
   attempts: number;
   readonly refusedHost: string | undefined;
   readonly timeoutMs: number | undefined;
@@ -94,6 +95,14 @@ export class PkbApiError extends Error {
     this.refusedHost = init.refusedHost;
     this.timeoutMs = init.timeoutMs;
     this.message = `${this.surface} ${this.endpoint}: ${this.describe()}`;
+  }
+
+  /** Records what the whole call went through (all attempts), once it has given up. */
+  settle(attempts: number, outcomeUnknown: boolean): this {
+    this.attempts = attempts;
+    this.outcomeUnknown ||= outcomeUnknown;
+    this.message = `${this.surface} ${this.endpoint}: ${this.describe()}`;
+    return this;
   }
 
   /** True when PKB said the caller's credentials or grant are not (or no longer) good. */
