@@ -56,8 +56,9 @@ describe("messages against the sandbox", () => {
       (m) => m.timestamp <= now && m.recipientIds.some((r) => trustTeams.has(r)),
     );
     const perMillisecond = new Map<number, number>();
-    for (const m of expected)
-      {perMillisecond.set(m.timestamp, (perMillisecond.get(m.timestamp) ?? 0) + 1);}
+    for (const m of expected) {
+      perMillisecond.set(m.timestamp, (perMillisecond.get(m.timestamp) ?? 0) + 1);
+    }
     expect([...perMillisecond.values()].some((n) => n > 1)).toBe(true);
     expect(expected.length).toBeGreaterThan(100);
 
