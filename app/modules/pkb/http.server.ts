@@ -128,12 +128,13 @@ export function createPkbHttp(options: PkbHttpOptions = {}): PkbHttp {
     | { kind: "failed"; error: PkbApiError };
 
   async function attemptOnce(request: PkbRequest, bearer: string | undefined): Promise<Attempt> {
+    // The clock starts once a slot is free: waiting behind other calls is not PKB being slow.
+    const release = await limiter(request.surface).acquire();
     const callTimeout = request.timeoutMs ?? timeoutMs;
     const timeout = AbortSignal.timeout(callTimeout);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
     const headers: Record<string, string> = { ...request.headers };
     if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
-    const release = await limiter(request.surface).acquire();
     try {
       const response = await doFetch(request.url, {
         method: request.method,
