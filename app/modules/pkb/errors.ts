@@ -213,7 +213,7 @@ export function errorCode(error: unknown): string | undefined {
 export function maskFreeText(text: string): string {
   return text
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "[id]")
-    .replace(/[^\s@]+@[^\s@]+/g, "[e-mail]")
+    .replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, "[e-mail]")
     .replace(/\d[\d\s-]{4,}\d/g, "[number]")
     .replace(/[A-Za-z0-9_\-.~]{24,}/g, "[redacted]")
     .slice(0, 200);
