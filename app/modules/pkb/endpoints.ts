@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * Where each PKB surface lives (pkb-api.md §1). Production base URLs are configuration, never
  * constants: every client takes a `PkbEndpoints` and never builds a host itself.
@@ -42,4 +44,34 @@ export function endpointsForOrigin(origin: string): PkbEndpoints {
 /** `base` + `path` without doubling or losing the slash between them. */
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+}
+
+/** An absolute http(s) URL without credentials or a fragment (a settings form's check). */
+const serviceUrl = z
+  .string()
+  .trim()
+  .url()
+  .refine((value) => {
+    if (!URL.canParse(value)) return false;
+    const url = new URL(value);
+    return (
+      (url.protocol === "https:" || url.protocol === "http:") &&
+      url.username === "" &&
+      url.password === "" &&
+      url.hash === ""
+    );
+  }, "Enter an http:// or https:// address without a user name, password or #fragment");
+
+/** Validates a `PkbEndpoints` (e.g. from a settings form); trailing slashes are removed. */
+export const pkbEndpointsSchema = z.object({
+  webBaseUrl: serviceUrl.transform(withoutTrailingSlash),
+  systemTokenUrl: serviceUrl,
+  aggregatedTokenUrl: serviceUrl,
+  facadeBaseUrl: serviceUrl.transform(withoutTrailingSlash),
+  restBaseUrl: serviceUrl.transform(withoutTrailingSlash),
+  aggregatedBaseUrl: serviceUrl.transform(withoutTrailingSlash),
+}) satisfies z.ZodType<PkbEndpoints, unknown>;
+
+function withoutTrailingSlash(value: string): string {
+  return value.replace(/\/+$/, "");
 }

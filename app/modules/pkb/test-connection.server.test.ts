@@ -132,6 +132,28 @@ describe("test connection against the sandbox", () => {
     }
   });
 
+  it("says when an address has nothing of PKB's at it", async () => {
+    const checks = bySurface(
+      await testConnection({
+        ...good,
+        endpoints: {
+          ...sb.endpoints,
+          webBaseUrl: `${sb.sandbox.url}/not-pkb`,
+          facadeBaseUrl: `${sb.sandbox.url}/fhir-typo`,
+        },
+      }),
+    );
+    expect(checks["user-sign-in"]).toMatchObject({
+      ok: false,
+      summary: "PKB's sign-in address was not found (404).",
+    });
+    expect(checks.facade).toMatchObject({
+      ok: false,
+      summary: "PKB's FHIR Facade has no such resource or address (404, not-supported).",
+    });
+    expect(checks.facade?.detail).toContain("/fhir-typo");
+  });
+
   it("gives up on a surface that does not answer within the time limit", async () => {
     await sb.setFaults({ "oauth.system-token": { hangRate: 1 } });
     const checks = bySurface(await testConnection(good, { timeoutMs: 300 }));

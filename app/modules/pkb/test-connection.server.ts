@@ -272,6 +272,13 @@ async function checkUserSignIn(
       detail: "The client id was not refused.",
     };
   }
+  if (response.status === 404) {
+    return {
+      ok: false,
+      summary: "PKB's sign-in address was not found (404).",
+      detail: `Check the web address: PKB Desk looked for ${url.origin}${url.pathname}.`,
+    };
+  }
   const heading = /<h1[^>]*>([^<]{1,120})<\/h1>/i.exec(response.text)?.[1]?.trim();
   return {
     ok: false,
