@@ -128,8 +128,17 @@ function tokenConfiguration(
       : oidc.ClientSecretPost(credentials.clientSecret),
   );
   if (url.protocol === "http:") oidc.allowInsecureRequests(config);
-  // Token calls go through the same timeouts, retries and caps as every other PKB call.
-  config[oidc.customFetch] = async (input, init) => {
+  config[oidc.customFetch] = pkbOAuthFetch(http, surface);
+  return config;
+}
+
+/**
+ * openid-client's `customFetch` that sends token calls through the same timeouts, retries and
+ * caps as every other PKB call (use it for the user client's token calls too, with
+ * `surface: "user-oauth"`). Error answers (400 invalid_grant, 401) are left for openid-client to read.
+ */
+export function pkbOAuthFetch(http: PkbHttp, surface: PkbSurface): oidc.CustomFetch {
+  return async (input, init) => {
     const response = await http.send({
       surface,
       endpoint: "token",
@@ -137,12 +146,10 @@ function tokenConfiguration(
       url: input,
       headers: init.headers,
       ...(init.body !== undefined && init.body !== null ? { body: String(init.body) } : {}),
-      // Error answers (400 invalid_client, 401) are read by openid-client itself.
       acceptStatus: (status) => status >= 400 && status < 500,
     });
     return new Response(response.text, { status: response.status, headers: response.headers });
   };
-  return config;
 }
 
 /** openid-client's errors (and ours, wrapped by it) as one `PkbApiError`. */
