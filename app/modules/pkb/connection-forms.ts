@@ -10,37 +10,39 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** https anywhere; plain http only on this machine (the sandbox, a developer's laptop). */
 export function pkbUrl(label: string) {
-  return z
-    .string()
-    .trim()
-    .min(1, `Enter the ${label}`)
-    .max(500, `The ${label} is too long`)
-    .superRefine((value, ctx) => {
-      let url: URL;
-      try {
-        url = new URL(value);
-      } catch {
-        ctx.addIssue({ code: "custom", message: `The ${label} must be a full web address` });
-        return;
-      }
-      if (url.protocol !== "https:" && url.protocol !== "http:") {
-        ctx.addIssue({ code: "custom", message: `The ${label} must start with https://` });
-      } else if (url.protocol === "http:" && !LOOPBACK.has(url.hostname)) {
-        ctx.addIssue({
-          code: "custom",
-          message: `The ${label} must use https:// (http:// is allowed only for localhost or 127.0.0.1)`,
-        });
-      } else if (url.username || url.password) {
-        ctx.addIssue({ code: "custom", message: `The ${label} must not contain a user name` });
-      } else if (url.search || url.hash) {
-        ctx.addIssue({
-          code: "custom",
-          message: `The ${label} must not have a query (?…) or fragment (#…)`,
-        });
-      }
-    })
-    // One spelling: no trailing slash, so paths can be appended.
-    .transform((value) => value.replace(/\/+$/, ""));
+  return (
+    z
+      .string()
+      .trim()
+      .min(1, `Enter the ${label}`)
+      .max(500, `The ${label} is too long`)
+      .superRefine((value, ctx) => {
+        let url: URL;
+        try {
+          url = new URL(value);
+        } catch {
+          ctx.addIssue({ code: "custom", message: `The ${label} must be a full web address` });
+          return;
+        }
+        if (url.protocol !== "https:" && url.protocol !== "http:") {
+          ctx.addIssue({ code: "custom", message: `The ${label} must start with https://` });
+        } else if (url.protocol === "http:" && !LOOPBACK.has(url.hostname)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `The ${label} must use https:// (http:// is allowed only for localhost or 127.0.0.1)`,
+          });
+        } else if (url.username || url.password) {
+          ctx.addIssue({ code: "custom", message: `The ${label} must not contain a user name` });
+        } else if (url.search || url.hash) {
+          ctx.addIssue({
+            code: "custom",
+            message: `The ${label} must not have a query (?…) or fragment (#…)`,
+          });
+        }
+      })
+      // One spelling: no trailing slash, so paths can be appended.
+      .transform((value) => value.replace(/\/+$/, ""))
+  );
 }
 
 const clientId = (label: string) =>
@@ -52,7 +54,11 @@ const clientId = (label: string) =>
     .regex(/^[\x21-\x7e]+$/, `The ${label} must not contain spaces or unusual characters`);
 
 const secret = (label: string) =>
-  z.string().max(500, `The ${label} is too long`).default("").transform((value) => value.trim());
+  z
+    .string()
+    .max(500, `The ${label} is too long`)
+    .default("")
+    .transform((value) => value.trim());
 
 export const ENDPOINT_FIELDS = [
   { name: "webBaseUrl", label: "web and sign-in address" },
@@ -93,7 +99,11 @@ export const ConnectionFormSchema = z.object({
     .string()
     .trim()
     .toLowerCase()
-    .pipe(z.uuid("Enter the organisation's public id, a UUID like 0f8fad5b-d9cb-469f-a165-70867728950e")),
+    .pipe(
+      z.uuid(
+        "Enter the organisation's public id, a UUID like 0f8fad5b-d9cb-469f-a165-70867728950e",
+      ),
+    ),
   nominatedTeamName: z
     .string()
     .trim()
@@ -101,12 +111,6 @@ export const ConnectionFormSchema = z.object({
     .max(200, "Use at most 200 characters for the team name"),
 });
 export type ConnectionForm = z.infer<typeof ConnectionFormSchema>;
-
-/** The connection pages' forms, told apart by `intent`. */
-export const ConnectionPageSchema = z.discriminatedUnion("intent", [
-  ConnectionFormSchema.extend({ intent: z.literal("save") }),
-  z.object({ intent: z.literal("fill"), origin: pkbUrl("PKB address") }),
-]);
 
 /**
  * The six addresses when every surface sits under one origin (the sandbox's layout, pkb-api.md
@@ -122,4 +126,19 @@ export function endpointsFromOrigin(origin: string): PkbEndpoints {
     restBaseUrl: `${base}/json`,
     aggregatedBaseUrl: `${base}/aggregated/fhir`,
   };
+}
+
+/** The non-secret fields of a submitted form, to show again after an error (secrets never). */
+export function connectionFormValues(form: FormData): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of form) {
+    if (
+      typeof value === "string" &&
+      key !== "csrf" &&
+      !(SECRET_FIELDS as readonly string[]).includes(key)
+    ) {
+      values[key] = value;
+    }
+  }
+  return values;
 }

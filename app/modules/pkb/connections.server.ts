@@ -135,7 +135,10 @@ export async function updateConnection(
       const before = await tx.pkbConnection.findUnique({ where: { id } });
       if (!before) return false;
       const { userClientSecret, systemClientSecret, aggregatedClientSecret, ...plain } = input;
-      const secrets = sealSecrets({ userClientSecret, systemClientSecret, aggregatedClientSecret }, id);
+      const secrets = sealSecrets(
+        { userClientSecret, systemClientSecret, aggregatedClientSecret },
+        id,
+      );
       await tx.pkbConnection.update({ where: { id }, data: { ...plain, ...secrets } });
       const changed = [
         ...Object.entries(plain)

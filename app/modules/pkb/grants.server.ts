@@ -401,7 +401,9 @@ export function userTokenSource(
       const db = await prisma();
       const grant = await db.pkbGrant.findUnique({ where: { id: grantId } });
       if (!grant) throw new GrantNotFoundError(`No PKB grant ${grantId}`);
-      if (grant.status !== "ACTIVE") throw new GrantNeedsReauthorisationError(grantId, grant.status);
+      if (grant.status !== "ACTIVE") {
+        throw new GrantNeedsReauthorisationError(grantId, grant.status);
+      }
       if (grant.accessToken && isFresh(grant.accessTokenExpiresAt)) {
         return unseal(grant.accessToken, grant.id);
       }
@@ -434,9 +436,7 @@ const inflight = new Map<string, Promise<string>>();
 function refreshSingleFlight(grantId: string, request: RefreshRequest): Promise<string> {
   const running = inflight.get(grantId);
   if (running) return running;
-  const refresh = refreshAcrossProcesses(grantId, request).finally(() =>
-    inflight.delete(grantId),
-  );
+  const refresh = refreshAcrossProcesses(grantId, request).finally(() => inflight.delete(grantId));
   inflight.set(grantId, refresh);
   return refresh;
 }
@@ -486,7 +486,11 @@ function isLockTimeout(error: unknown): boolean {
 }
 
 /** Runs with the grant locked (PostgreSQL) or alone in its process (PGlite). */
-async function refreshLocked(db: Db, grantId: string, request: RefreshRequest): Promise<RefreshResult> {
+async function refreshLocked(
+  db: Db,
+  grantId: string,
+  request: RefreshRequest,
+): Promise<RefreshResult> {
   const grant = await db.pkbGrant.findUnique({ where: { id: grantId } });
   if (!grant) throw new GrantNotFoundError(`No PKB grant ${grantId}`);
   if (grant.status !== "ACTIVE") return { kind: "not-active", status: grant.status };
@@ -496,7 +500,9 @@ async function refreshLocked(db: Db, grantId: string, request: RefreshRequest): 
     return { kind: "token", token: current };
   }
   if (!grant.refreshToken) return sessionEnded(db, grant.connectionId, grantId, "NO_REFRESH_TOKEN");
-  const credentials = (await loadConnectionCredentials(grant.connectionId)) as ConnectionCredentials;
+  const credentials = (await loadConnectionCredentials(
+    grant.connectionId,
+  )) as ConnectionCredentials;
   let tokens: PkbTokens;
   try {
     tokens = await refreshTokens(credentials, unseal(grant.refreshToken, grant.id), {
@@ -504,15 +510,23 @@ async function refreshLocked(db: Db, grantId: string, request: RefreshRequest): 
     });
   } catch (error) {
     const failure = classifyTokenError(error);
-    getLogger().warn({ grantId, kind: failure.kind, code: failure.code }, "PKB token refresh failed");
+    getLogger().warn(
+      { grantId, kind: failure.kind, code: failure.code },
+      "PKB token refresh failed",
+    );
     if (failure.kind === "dead") return sessionEnded(db, grant.connectionId, grantId, failure.code);
     return { kind: "failed", failure };
   }
   await inTransaction(db, (tx) =>
-    applyGrantEvent(tx, grant.connectionId, { kind: "refreshed", tokens }, {
-      actor: SYSTEM_ACTOR,
-      clientAddress: null,
-    }),
+    applyGrantEvent(
+      tx,
+      grant.connectionId,
+      { kind: "refreshed", tokens },
+      {
+        actor: SYSTEM_ACTOR,
+        clientAddress: null,
+      },
+    ),
   );
   return { kind: "token", token: tokens.accessToken };
 }
@@ -524,10 +538,15 @@ async function sessionEnded(
   code: string,
 ): Promise<RefreshResult> {
   await inTransaction(db, (tx) =>
-    applyGrantEvent(tx, connectionId, { kind: "session-ended", code }, {
-      actor: SYSTEM_ACTOR,
-      clientAddress: null,
-    }),
+    applyGrantEvent(
+      tx,
+      connectionId,
+      { kind: "session-ended", code },
+      {
+        actor: SYSTEM_ACTOR,
+        clientAddress: null,
+      },
+    ),
   );
   getLogger().warn({ grantId, code }, "PKB grant needs re-authorisation");
   return { kind: "not-active", status: "NEEDS_REAUTHORISATION" };

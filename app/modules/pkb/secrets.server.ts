@@ -1,4 +1,9 @@
-import { decryptSecret, encryptSecret, parseKeyRing, type KeyRing } from "~/platform/crypto.server.ts";
+import {
+  decryptSecret,
+  encryptSecret,
+  parseKeyRing,
+  type KeyRing,
+} from "~/platform/crypto.server.ts";
 import { getEnv } from "~/platform/env.server.ts";
 
 /**
