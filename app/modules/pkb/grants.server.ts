@@ -343,15 +343,6 @@ export async function grantsNeedingReauthorisation() {
   });
 }
 
-/** Housekeeping: attempts past their expiry are of no use to anyone. */
-export async function deleteExpiredAuthorisations(): Promise<number> {
-  const db = await prisma();
-  const { count } = await db.pkbAuthorisationRequest.deleteMany({
-    where: { expiresAt: { lt: new Date(now().getTime() - AUTHORISATION_LIFETIME_MS) } },
-  });
-  return count;
-}
-
 // ── For the sync (requests engineer) ──
 
 export async function recordGrantSyncSuccess(grantId: string, at: Date): Promise<void> {
