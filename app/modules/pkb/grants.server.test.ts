@@ -16,7 +16,7 @@ import {
 import { get, post, settle, signedInAs, type Identity } from "../../../tests/support/requests.ts";
 import { createConnection } from "./connections.server.ts";
 import { GrantNeedsReauthorisationError } from "./grant-contract.ts";
-import { PkbTokenRefreshError, userTokenSource } from "./grants.server.ts";
+import { checkGrant, PkbTokenRefreshError, userTokenSource } from "./grants.server.ts";
 import { unseal } from "./secrets.server.ts";
 
 /**
@@ -372,6 +372,21 @@ describe("access tokens", () => {
     expect(reset.status).toBe(200);
     advance(601_000);
     await expect(source.accessToken()).rejects.toBeInstanceOf(GrantNeedsReauthorisationError);
+    expect((await grantRow(grantId)).status).toBe("NEEDS_REAUTHORISATION");
+  });
+
+  it("'Check the grant with PKB' refreshes now and reports a revoked grant", async () => {
+    const connectionId = await newConnection();
+    const grantId = await grantThroughPkb(connectionId);
+    sandbox.app.calls.clear();
+    expect(await checkGrant(connectionId)).toEqual({ ok: true });
+    expect(sandboxCalls(sandbox, "oauth.token")).toBe(1);
+    expect((await grantRow(grantId)).tokenVersion).toBe(2);
+    sandbox.app.oauth.clear();
+    expect(await checkGrant(connectionId)).toMatchObject({
+      ok: false,
+      reason: "needs-reauthorisation",
+    });
     expect((await grantRow(grantId)).status).toBe("NEEDS_REAUTHORISATION");
   });
 

@@ -309,6 +309,34 @@ export async function disconnectGrant(
   return true;
 }
 
+/**
+ * "Check the grant with PKB": asks PKB for a new access token now (single flight, as every
+ * refresh), which shows at once whether PKB still accepts the grant.
+ */
+export type GrantCheck =
+  | { ok: true }
+  | { ok: false; reason: "no-grant" | "needs-reauthorisation" | "unavailable"; message: string };
+
+export async function checkGrant(connectionId: string): Promise<GrantCheck> {
+  const db = await prisma();
+  const grant = await db.pkbGrant.findUnique({ where: { connectionId } });
+  if (!grant || grant.status === "DISCONNECTED" || !grant.accessToken) {
+    return { ok: false, reason: "no-grant", message: "There is no grant to check." };
+  }
+  try {
+    await userTokenSource(grant.id).afterUnauthorized(unseal(grant.accessToken, grant.id));
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof GrantNeedsReauthorisationError) {
+      return { ok: false, reason: "needs-reauthorisation", message: error.message };
+    }
+    if (error instanceof PkbTokenRefreshError) {
+      return { ok: false, reason: "unavailable", message: error.message };
+    }
+    throw error;
+  }
+}
+
 // ── What the pages show ──
 
 /** The grant page's facts. No tokens. */

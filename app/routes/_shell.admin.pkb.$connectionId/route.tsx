@@ -12,6 +12,7 @@ import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { ENDPOINT_FIELDS } from "~/modules/pkb/connection-forms.ts";
 import { getConnectionView } from "~/modules/pkb/connections.server.ts";
 import {
+  checkGrant,
   disconnectGrant,
   getGrantView,
   startGrantAuthorisation,
@@ -32,6 +33,7 @@ const IdSchema = z.uuid();
 const IntentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("grant") }),
   z.object({ intent: z.literal("disconnect") }),
+  z.object({ intent: z.literal("check") }),
 ]);
 
 const when = (date: Date | null) => (date ? formatUkDateTime(date) : null);
@@ -90,6 +92,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!started) throw notFound();
       // Off to PKB's sign-in and consent page; PKB sends the clinician back to the callback.
       return redirect(started.url);
+    }
+    case "check": {
+      const result = await checkGrant(id.data);
+      return redirectWithToast(`/admin/pkb/${id.data}`, {
+        kind: result.ok ? "success" : "error",
+        message: result.ok
+          ? "PKB accepts the grant: a new access token was issued."
+          : result.message,
+      });
     }
     case "disconnect": {
       const done = await disconnectGrant(id.data, context);
@@ -176,6 +187,13 @@ export default function PkbConnectionPage() {
             <input type="hidden" name="intent" value="grant" />
             <Button>{grant ? "Grant access again" : "Grant access"}</Button>
           </Form>
+          {usable ? (
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="check" />
+              <Button variant="secondary">Check the grant with PKB</Button>
+            </Form>
+          ) : null}
           {grant && grant.status !== "DISCONNECTED" ? (
             <Form method="post">
               <CsrfInput />
