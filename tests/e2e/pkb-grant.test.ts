@@ -136,7 +136,7 @@ describe("the clinician grant", () => {
     // The banner on every page: administrators get the link.
     for (const path of ["/", "/account", "/admin/users", "/admin/audit"]) {
       await admin.goto(`${portal.url}${path}`);
-      await expect.poll(() => banner(admin).count(), path).toBe(1);
+      await expect.poll(() => banner(admin).count(), { message: path }).toBe(1);
       expect(await banner(admin).getByRole("link").getAttribute("href")).toBe(
         new URL(grantPage).pathname,
       );
@@ -149,7 +149,7 @@ describe("the clinician grant", () => {
     await signIn(lead, STAFF_BY_ROLE.TEAM_LEAD.email);
     for (const path of ["/", "/account", "/admin/teams"]) {
       await lead.goto(`${portal.url}${path}`);
-      await expect.poll(() => banner(lead).count(), path).toBe(1);
+      await expect.poll(() => banner(lead).count(), { message: path }).toBe(1);
       expect(await banner(lead).textContent()).toContain("Ask an administrator");
       expect(await banner(lead).getByRole("link").count()).toBe(0);
     }

@@ -31,12 +31,15 @@ export function ConnectionForm({
   values,
   errors,
   secretsStored,
+  secretsCleared = false,
   submitLabel,
 }: {
   values: ConnectionFormValues;
   errors: FormError[];
   /** On edit: which secrets are stored (blank keeps them). Absent on create. */
   secretsStored?: Record<keyof typeof SECRET_LABELS, boolean>;
+  /** After an error: secrets typed before are not sent back, so say they need typing again. */
+  secretsCleared?: boolean;
   submitLabel: string;
 }) {
   const form = useRef<HTMLFormElement>(null);
@@ -61,7 +64,9 @@ export function ConnectionForm({
       hint={
         secretsStored?.[name]
           ? "Stored (•••••••• hidden). Leave blank to keep it; type a new one to replace it."
-          : "Shown once by PKB when the client was registered."
+          : secretsCleared
+            ? "Type it again: for safety, secrets are never sent back to the page."
+            : "Shown once by PKB when the client was registered."
       }
       errors={messagesFor(errors, name)}
       autoComplete="new-password"

@@ -142,3 +142,17 @@ export function connectionFormValues(form: FormData): Record<string, string> {
   }
   return values;
 }
+
+const SECRET_NAMES: Record<SecretField, string> = {
+  userClientSecret: "user client secret",
+  systemClientSecret: "system client secret",
+  aggregatedClientSecret: "Aggregated client secret",
+};
+
+/** A new connection needs all three secrets: one message per missing one. */
+export function missingSecrets(form: FormData): Array<{ field: SecretField; message: string }> {
+  return SECRET_FIELDS.filter((field) => !String(form.get(field) ?? "").trim()).map((field) => ({
+    field,
+    message: `Enter the ${SECRET_NAMES[field]}`,
+  }));
+}

@@ -181,7 +181,7 @@ describe("the settings pages", () => {
       errors: Array<{ field: string }>;
       values: Record<string, string>;
     };
-    expect(data.errors.map((error) => error.field)).toEqual(["restBaseUrl"]);
+    expect(data.errors.map((error) => error.field)).toEqual(["restBaseUrl", "systemClientSecret"]);
     expect(data.values.restBaseUrl).toBe("http://pkb.example.nhs.uk/json");
     expect(JSON.stringify(data)).not.toContain("secret-value");
 

@@ -78,6 +78,7 @@ export default function PkbConnectionSettings() {
           values={result?.values ?? values}
           errors={errors}
           secretsStored={secretsStored}
+          secretsCleared={Boolean(result)}
           submitLabel="Save settings"
         />
       </Panel>

@@ -145,7 +145,7 @@ export default function PkbConnectionPage() {
             <dt className="font-bold">Last successful sync</dt>
             <dd>{grant.lastSyncedAt ?? "Not yet"}</dd>
             <dt className="font-bold">Access token valid until</dt>
-            <dd>{grant.accessTokenExpiresAt ?? "No token held"}</dd>
+            <dd>{usable ? (grant.accessTokenExpiresAt ?? "No token held") : "Not usable"}</dd>
             {grant.needsReauthorisationAt ? (
               <>
                 <dt className="font-bold">PKB stopped accepting it</dt>

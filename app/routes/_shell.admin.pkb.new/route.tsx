@@ -7,7 +7,11 @@ import { formErrorsFromZod, type FormError } from "~/components/ui/form-errors.t
 import { PageHeading, Panel } from "~/components/ui/page-heading.tsx";
 import { requireMutation, requirePermission } from "~/modules/auth/guard.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
-import { ConnectionFormSchema, connectionFormValues } from "~/modules/pkb/connection-forms.ts";
+import {
+  ConnectionFormSchema,
+  connectionFormValues,
+  missingSecrets,
+} from "~/modules/pkb/connection-forms.ts";
 import {
   ConnectionError,
   createConnection,
@@ -31,9 +35,12 @@ export async function action({ request }: ActionFunctionArgs) {
   const { form, actor, clientAddress } = await requireMutation(request, access.action);
   const values = connectionFormValues(form);
   const parsed = ConnectionFormSchema.safeParse(Object.fromEntries(form));
-  if (!parsed.success) {
-    return data({ errors: formErrorsFromZod(parsed.error), values }, { status: 400 });
-  }
+  // Every problem in one answer: the form's fields, then each missing secret.
+  const errors: FormError[] = [
+    ...(parsed.success ? [] : formErrorsFromZod(parsed.error)),
+    ...missingSecrets(form),
+  ];
+  if (!parsed.success || errors.length > 0) return data({ errors, values }, { status: 400 });
   try {
     const id = await createConnection(parsed.data, { actor, clientAddress });
     return redirectWithToast(`/admin/pkb/${id}`, {
@@ -68,6 +75,7 @@ export default function NewPkbConnection() {
           key={JSON.stringify(result?.values ?? null)}
           values={result?.values ?? defaults}
           errors={errors}
+          secretsCleared={Boolean(result)}
           submitLabel="Save PKB organisation"
         />
       </Panel>
