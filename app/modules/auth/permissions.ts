@@ -25,6 +25,8 @@ export const PERMISSIONS = [
   "read:campaign",
   "manage:campaign",
   "manage:pkb-grant",
+  /** see the "PKB grant needs re-authorisation" banner (admins and team leads, H6) */
+  "read:pkb-grant-health",
   "read:account",
 ] as const;
 
@@ -50,6 +52,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "read:report",
     "manage:pkb-grant",
     "sync:request",
+    "read:pkb-grant-health",
   ],
   CAMPAIGN_MANAGER: [
     "read:dashboard",
@@ -69,6 +72,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "sync:request",
     "manage:routing",
     "read:report",
+    "read:pkb-grant-health",
   ],
   REQUEST_HANDLER: [
     "read:dashboard",
