@@ -13,7 +13,6 @@ import { restClient } from "~/modules/pkb/rest-client.server.ts";
 import { aggregatedTokenSource } from "~/modules/pkb/system-tokens.server.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { defineJob } from "~/platform/jobs/define-job.ts";
-import { enqueue } from "~/platform/jobs/enqueue.server.ts";
 import { getLogger } from "~/platform/logger.server.ts";
 import { pkbSyncSources } from "./sync/pkb-sources.server.ts";
 import type { SyncSources } from "./sync/ports.ts";
@@ -61,6 +60,19 @@ export async function sourcesForGrant(grantId: string): Promise<SyncSources | nu
   });
 }
 
+/**
+ * The job catalog (platform) imports this module, and the job runtime imports the catalog: load
+ * the enqueue helper when first used so that importing this module first does not close that
+ * cycle at load time.
+ */
+async function enqueueSync(
+  grantId: string,
+  trigger: "schedule" | "manual",
+): Promise<string | null> {
+  const { enqueue } = await import("~/platform/jobs/enqueue.server.ts");
+  return enqueue(requestSyncJob, { grantId, trigger }, { singletonKey: grantId });
+}
+
 export const requestSyncJob = defineJob({
   name: "requests.sync",
   description: "Reads a grant's new PKB messages and matches appointment requests",
@@ -69,11 +81,11 @@ export const requestSyncJob = defineJob({
     policy: "stately",
     // A long first sync must not be cut short by expiry; a killed worker is noticed by its
     // missing heartbeat instead, and the retry carries on from the stored cursor.
-    heartbeatSeconds: 15,
+    heartbeatSeconds: 10,
     expireInSeconds: 60 * 60,
     // Failures are recorded on the run and retried by the next scheduled run, not in a loop.
     retryLimit: 2,
-    retryDelaySeconds: 30,
+    retryDelaySeconds: 10,
   },
   async handler({ grantId, trigger }, { database, signal }) {
     const sources = await sourcesForGrant(grantId);
@@ -106,7 +118,7 @@ export const requestSyncScheduleJob = defineJob({
   async handler() {
     // Grants that need re-authorisation are not queued: no retry loop against a dead session.
     for (const grantId of await activeGrantIds()) {
-      await enqueue(requestSyncJob, { grantId, trigger: "schedule" }, { singletonKey: grantId });
+      await enqueueSync(grantId, "schedule");
     }
   },
 });
@@ -119,11 +131,7 @@ export async function requestSyncNow(context: {
   const grantIds = await activeGrantIds();
   let queued = 0;
   for (const grantId of grantIds) {
-    const id = await enqueue(
-      requestSyncJob,
-      { grantId, trigger: "manual" },
-      { singletonKey: grantId },
-    );
+    const id = await enqueueSync(grantId, "manual");
     if (id) queued++;
   }
   const db = await prisma();
