@@ -3,7 +3,10 @@ import { recordAudit, type AuditActor } from "~/modules/audit/audit.server.ts";
 import { aggregatedClient } from "~/modules/pkb/aggregated-client.server.ts";
 import { loadConnectionCredentials } from "~/modules/pkb/connections.server.ts";
 import { PkbApiError } from "~/modules/pkb/errors.ts";
-import { GrantNeedsReauthorisationError } from "~/modules/pkb/grant-contract.ts";
+import {
+  GrantNeedsReauthorisationError,
+  type UserTokenSource,
+} from "~/modules/pkb/grant-contract.ts";
 import {
   recordGrantError,
   recordGrantSyncSuccess,
@@ -38,6 +41,32 @@ export const syncHooks: SyncHooks = {
   onFailure: recordGrantError,
 };
 
+/**
+ * A sync makes thousands of calls; asking the grant for its token on each one costs a database
+ * read and a decryption every time. Reuse the token for a few seconds: the grant still decides
+ * when to refresh (it refreshes a minute before expiry, well beyond this), and a 401 goes
+ * straight to the grant's single-flight refresh as before.
+ */
+const TOKEN_REUSE_MS = 5_000;
+
+export function shortLived(source: UserTokenSource, reuseMs: number): UserTokenSource {
+  let held: { token: Promise<string>; until: number } | undefined;
+  return {
+    accessToken() {
+      if (!held || Date.now() >= held.until) {
+        const token = source.accessToken();
+        held = { token, until: Date.now() + reuseMs };
+        token.catch(() => (held = undefined));
+      }
+      return held.token;
+    },
+    async afterUnauthorized(rejected) {
+      held = undefined;
+      return source.afterUnauthorized(rejected);
+    },
+  };
+}
+
 /** The PKB clients for one grant: its clinician's token for REST, the Aggregated client's own. */
 export async function sourcesForGrant(grantId: string): Promise<SyncSources | null> {
   const db = await prisma();
@@ -49,7 +78,10 @@ export async function sourcesForGrant(grantId: string): Promise<SyncSources | nu
   const connection = await loadConnectionCredentials(grant.connectionId);
   if (!connection) return null;
   return pkbSyncSources({
-    rest: restClient({ endpoints: connection.endpoints, token: userTokenSource(grantId) }),
+    rest: restClient({
+      endpoints: connection.endpoints,
+      token: shortLived(userTokenSource(grantId), TOKEN_REUSE_MS),
+    }),
     aggregated: aggregatedClient({
       endpoints: connection.endpoints,
       token: aggregatedTokenSource(connection.endpoints, {

@@ -60,11 +60,20 @@ type RequestReading = Extract<ReturnType<typeof readMessage>, { kind: "request" 
 
 type Appointment = Omit<CandidateAppointment, "patientKey"> & { patientKey: string };
 
+/** How a run asks PKB about a message's patient. */
+export interface PatientLookups {
+  patient(publicId: string): Promise<PatientLookup>;
+  appointmentsOf(
+    identifier: NationalIdentifier,
+    status: string | undefined,
+  ): Promise<Appointment[]>;
+}
+
 /**
  * Lookups reused across a run: a patient who sent ten messages is resolved once and their
  * appointments fetched once per status filter (the benchmark measures the saving).
  */
-export class RunCache {
+export class RunCache implements PatientLookups {
   private readonly patients = new Map<string, Promise<PatientLookup>>();
   private readonly appointments = new Map<string, Promise<Appointment[]>>();
 
@@ -123,7 +132,7 @@ const NOT_FOUND_REASONS: Record<Extract<PatientLookup, { found: false }>["reason
 async function prepareRequest(
   message: PkbMessage,
   reading: RequestReading,
-  cache: RunCache,
+  cache: PatientLookups,
 ): Promise<PreparedRequest> {
   const base = {
     pkbMessageId: message.id,
@@ -204,12 +213,16 @@ async function prepareRequest(
   };
 }
 
-/** Messages in a page prepared at once; the PKB clients cap calls in flight per surface. */
-const PREPARE_CONCURRENCY = 8;
+/**
+ * Messages in a page prepared at once. The PKB clients cap calls in flight per surface (4 by
+ * default, pkb-api.md §9); each message waits on one surface at a time, so twice the two
+ * surfaces' caps keeps both busy.
+ */
+const PREPARE_CONCURRENCY = 16;
 
 export async function preparePage(
   messages: readonly PkbMessage[],
-  cache: RunCache,
+  cache: PatientLookups,
 ): Promise<PreparedPage> {
   const page: PreparedPage = { requests: [], nonRequests: [] };
   const pending: { index: number; message: PkbMessage; reading: RequestReading }[] = [];

@@ -1,7 +1,7 @@
 import type { PrismaClient } from "~/generated/prisma/client.ts";
 import { getLogger } from "~/platform/logger.server.ts";
 import type { PkbMessage, SyncSources } from "./ports.ts";
-import { preparePage, RunCache } from "./prepare.ts";
+import { preparePage, RunCache, type PatientLookups } from "./prepare.ts";
 import { readCursor, storePage, type SyncCursor } from "./store-page.server.ts";
 
 /**
@@ -45,6 +45,8 @@ export async function syncGrantRequests(options: {
   sources: SyncSources;
   hooks: SyncHooks;
   signal?: AbortSignal;
+  /** How patients and appointments are looked up (default: once per patient per run). */
+  lookups?: (sources: SyncSources) => PatientLookups;
 }): Promise<RunOutcome> {
   const { prisma, grantId, sources, hooks } = options;
   const log = getLogger().child({ job: "requests.sync", grantId });
@@ -59,20 +61,29 @@ export async function syncGrantRequests(options: {
     data: { grantId, trigger: options.trigger },
   });
   const callsAtStart = sources.callCount();
-  const cache = new RunCache(sources);
+  const cache = options.lookups ? options.lookups(sources) : new RunCache(sources);
   const totals = { pages: 0, messages: 0, requests: 0 };
   log.info({ runId: run.id, trigger: options.trigger }, "request sync started");
 
   try {
     let cursor = await readCursor(prisma, grantId);
+    // The next page is asked for while this one is matched and stored: its cursor is known as
+    // soon as this page arrives. A failed read surfaces when it is awaited, never unhandled.
+    const read = (from: SyncCursor) => {
+      const page = sources.messagesAfter(readFrom(from));
+      page.catch(() => undefined);
+      return page;
+    };
+    let nextPage = read(cursor);
     for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
       options.signal?.throwIfAborted();
-      const fetched = await sources.messagesAfter(readFrom(cursor));
-      const fresh = unseen(fetched, cursor);
+      const fresh = unseen(await nextPage, cursor);
       if (fresh.length === 0) break;
+      const advanced = advance(cursor, fresh);
+      nextPage = read(advanced);
       const prepared = await preparePage(fresh, cache);
-      cursor = advance(cursor, fresh);
-      const stored = await storePage(prisma, grantId, run.id, prepared, cursor, fresh.length);
+      const stored = await storePage(prisma, grantId, run.id, prepared, advanced, fresh.length);
+      cursor = advanced;
       totals.pages++;
       totals.messages += fresh.length;
       totals.requests += stored.requestsInserted;
