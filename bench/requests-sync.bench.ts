@@ -119,8 +119,9 @@ async function measure(
   });
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  if (outcome.status !== "SUCCEEDED")
+  if (outcome.status !== "SUCCEEDED") {
     throw new Error(`sync ${outcome.status}: ${JSON.stringify(outcome)}`);
+  }
   const log = (await control(sandbox, "GET", "/calls")).endpoints as Record<
     string,
     { calls: number }
