@@ -1,0 +1,257 @@
+import { TZDate } from "@date-fns/tz";
+import { format } from "date-fns";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type RunningSandbox } from "../../sandbox/src/server.ts";
+import { launchChromium, screenshot, seriousAxeViolations, ukContext } from "../support/browser.ts";
+import {
+  startPortal,
+  STAFF_BY_ROLE,
+  TEST_PASSWORD,
+  type RunningPortal,
+} from "../support/portal-process.ts";
+
+/**
+ * Appointment requests in Chromium against the built portal and the sandbox. The grant's own
+ * browser test (pkb-grant.test.ts) covers setting up the connection in detail, the banner on every
+ * page after PKB ends the session, and re-granting; this one starts where a grant exists:
+ * "sync now" brings the requests in; a matched request shows its appointment; an ambiguous one
+ * waits in "Needs matching" and a request handler picks the right appointment; the sandbox's clock
+ * passes the access token's lifetime and the next sync refreshes it without anyone noticing; and
+ * when PKB ends the session, the sync stops with the banner up instead of retrying.
+ */
+let portal: RunningPortal;
+let sandbox: RunningSandbox;
+let browser: Browser;
+
+beforeAll(async () => {
+  portal = await startPortal();
+  sandbox = await startSandbox({
+    port: 0,
+    patients: 300,
+    seed: 9,
+    frozenClock: true,
+    extraRedirectUris: [`${portal.url}/pkb/oauth/callback`],
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await sandbox?.close();
+  await portal?.stop();
+});
+
+async function control(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${sandbox.url}/_sandbox${path}`, {
+    method,
+    headers: {
+      "X-Sandbox-Admin-Key": sandbox.adminKey,
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(response.ok, `${method} ${path}`).toBe(true);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+const calls = (endpoint: string) =>
+  sandbox.app.calls.summary({ includeIdentifiers: false }).endpoints[endpoint]?.calls ?? 0;
+
+async function signIn(page: Page, email: string) {
+  await page.goto(`${portal.url}/login`);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+}
+
+async function checkPage(page: Page, name: string) {
+  await page.waitForLoadState("networkidle");
+  await screenshot(page, `requests-${name}`);
+  expect(await seriousAxeViolations(page), `axe violations on ${name}`).toEqual([]);
+}
+
+/** The admin sets up the sandbox trust's connection and grants through PKB's consent page. */
+async function connectAndGrant(admin: Page) {
+  await admin.goto(`${portal.url}/admin/pkb/new`);
+  await admin.getByLabel("Name for this PKB organisation").fill("Riverside (sandbox)");
+  await admin.getByLabel("Organisation public id").fill(sandbox.organisations[0]!.publicId);
+  await admin.getByLabel("Nominated team").fill("Appointments team");
+  await admin.getByLabel("Fill from one address (optional)").fill(sandbox.url);
+  await admin.getByRole("button", { name: "Fill the six addresses" }).click();
+  await admin.getByLabel("User client id").fill("pkb-desk");
+  await admin.getByLabel("User client secret").fill("pkb-desk-sandbox-secret");
+  await admin.getByLabel("System client id").fill("pkb-desk-system");
+  await admin.getByLabel("System client secret").fill("pkb-desk-system-secret");
+  await admin.getByLabel("Aggregated client id").fill("pkb-desk-aggregated");
+  await admin.getByLabel("Aggregated client secret").fill("pkb-desk-aggregated-secret");
+  await admin.getByRole("button", { name: "Save PKB organisation" }).click();
+  await admin.waitForURL(/\/admin\/pkb\/[0-9a-f-]{36}$/);
+  await admin.getByRole("button", { name: "Grant access" }).click();
+  await admin.waitForURL((url) => url.href.startsWith(`${sandbox.url}/apiAuthorize.action`));
+  await admin.getByLabel("Email address").fill(sandbox.demoLogin.username);
+  await admin.getByLabel("Password").fill(sandbox.demoLogin.password);
+  await admin.getByRole("button", { name: "Sign in and allow access" }).click();
+  await admin.waitForURL(/\/admin\/pkb\/[0-9a-f-]{36}$/);
+  await expect.poll(() => admin.getByText("Active", { exact: true }).count()).toBe(1);
+}
+
+/** Presses "Sync now" and waits for the run to show in the history; returns its row's text. */
+async function syncNow(page: Page, runsBefore: number): Promise<string> {
+  await page.goto(`${portal.url}/requests/sync`);
+  await page.getByRole("button", { name: "Sync now" }).click();
+  await expect
+    .poll(() =>
+      page
+        .getByRole("status")
+        .allTextContents()
+        .then((t) => t.join(" ")),
+    )
+    .toContain("Sync queued");
+  const rows = page.locator("tbody tr");
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        const count = await rows.count();
+        const first = count > 0 ? ((await rows.first().textContent()) ?? "") : "";
+        return count > runsBefore && !first.includes("Running") ? first : "";
+      },
+      { timeout: 60_000, interval: 1000 },
+    )
+    .not.toBe("");
+  return (await rows.first().textContent()) ?? "";
+}
+
+const ukWall = (ms: number, pattern: string) => format(new TZDate(ms, "Europe/London"), pattern);
+
+describe("appointment requests", () => {
+  it("are synced, matched, picked by a person when ambiguous, and survive token expiry", async () => {
+    // An ambiguous request: a patient with two appointments at the very same time, quoting no subject.
+    const state = sandbox.app.state;
+    const trustPatients = new Set(
+      state.population.patients.filter((p) => state.canOrganisationSee(0, p)).map((p) => p.index),
+    );
+    const pair = state.population.appointments.find((a) => {
+      const patient = state.population.patients[a.patientIndex]!;
+      return (
+        trustPatients.has(patient.index) &&
+        a.start > sandbox.clock.now() &&
+        patient.appointmentIndexes.some(
+          (i) => i !== a.index && state.population.appointments[i]!.start === a.start,
+        )
+      );
+    })!;
+    const pairPatient = state.population.patients[pair.patientIndex]!;
+    const chosenId = state.appointmentIdOf(pair);
+    await control("POST", "/messages", {
+      patient: { publicId: pairPatient.publicId },
+      subject: `Request to cancel appointment: ${ukWall(pair.start, "dd/MM/yyyy HH:mm")}`,
+      content: "I cannot come that day.",
+    });
+
+    const adminContext = await ukContext(browser);
+    const admin = await adminContext.newPage();
+    await signIn(admin, STAFF_BY_ROLE.ADMIN.email);
+    await connectAndGrant(admin);
+
+    // Sync now: the history shows the run and what it brought in.
+    const firstRun = await syncNow(admin, 0);
+    expect(firstRun).toContain("Finished");
+    expect(firstRun).toMatch(/Sync now/);
+    await checkPage(admin, "sync-history");
+
+    // A request handler sees the list; a matched request shows its appointment.
+    const handlerContext = await ukContext(browser);
+    const handler = await handlerContext.newPage();
+    await signIn(handler, STAFF_BY_ROLE.REQUEST_HANDLER.email);
+    await handler.getByRole("link", { name: "Requests", exact: true }).click();
+    await handler.waitForURL(`${portal.url}/requests`);
+    expect(await handler.getByText("not yet routed to teams").count()).toBe(1);
+    await checkPage(handler, "list-all");
+    await handler.getByRole("link", { name: /^Matched \(\d+\)$/ }).click();
+    await handler.waitForURL(/state=MATCHED$/);
+    await checkPage(handler, "list-matched");
+    await handler.locator("tbody tr").first().getByRole("link").click();
+    await handler.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+    await expect
+      .poll(() => handler.getByRole("heading", { name: "Matched appointment" }).count())
+      .toBe(1);
+    expect(await handler.getByText("Same patient, same start and same subject").count()).toBe(1);
+    await checkPage(handler, "detail-matched");
+
+    // The ambiguous one waits in "Needs matching"; the handler picks the right appointment.
+    await handler.goto(`${portal.url}/requests?state=NEEDS_MATCHING`);
+    const quoted = ukWall(pair.start, "d MMM yyyy, HH:mm");
+    const row = handler.locator("tbody tr", { hasText: quoted });
+    await expect.poll(() => row.count()).toBeGreaterThan(0);
+    await checkPage(handler, "list-needs-matching");
+    await row.first().getByRole("link").click();
+    await handler.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+    expect(
+      await handler.getByText(/fit the quoted time|quotes no subject/).count(),
+    ).toBeGreaterThan(0);
+    expect(
+      await handler
+        .getByText(pairPatient.nationalId.replace(/(\d{3})(\d{3})(\d{4})/, "$1 $2 $3"))
+        .count(),
+    ).toBe(1);
+    // Nothing chosen yet: the page says what is missing.
+    await handler.getByRole("button", { name: "Use this appointment" }).click();
+    await expect.poll(() => handler.getByRole("alert").textContent()).toContain("Choose");
+    await checkPage(handler, "detail-needs-matching");
+    await handler.locator(`input[type=radio][value="${chosenId}"]`).check();
+    await handler.getByRole("button", { name: "Use this appointment" }).click();
+    await expect
+      .poll(() =>
+        handler
+          .getByRole("status")
+          .allTextContents()
+          .then((t) => t.join(" ")),
+      )
+      .toContain("Appointment matched");
+    await expect
+      .poll(() => handler.getByRole("heading", { name: "Match: Matched by staff" }).count())
+      .toBe(1);
+    expect(
+      await handler.getByText(STAFF_BY_ROLE.REQUEST_HANDLER.displayName).count(),
+    ).toBeGreaterThan(0);
+    await checkPage(handler, "detail-matched-by-staff");
+
+    // The sandbox's clock passes the access token's lifetime: the next sync refreshes silently.
+    const refreshesBefore = calls("oauth.token");
+    await control("POST", "/clock", { advanceSeconds: 700 });
+    const next = state.population.appointments.find(
+      (a) =>
+        a.status === "booked" &&
+        a.requestAt === null &&
+        a.start > sandbox.clock.now() + 7 * 86_400_000 &&
+        trustPatients.has(a.patientIndex),
+    )!;
+    await control("POST", "/messages", {
+      appointmentId: state.appointmentIdOf(next),
+      kind: "cancel",
+    });
+    const secondRun = await syncNow(admin, 1);
+    expect(secondRun).toContain("Finished");
+    expect(calls("oauth.token")).toBeGreaterThan(refreshesBefore);
+    expect(await admin.getByTestId("grant-banner").count()).toBe(0);
+
+    // PKB ends the session: the next sync stops, says why, and the banner goes up.
+    await control("POST", "/reset", { clock: false, sessions: true });
+    await control("POST", "/clock", { advanceSeconds: 700 });
+    const stopped = await syncNow(admin, 2);
+    expect(stopped).toContain("PKB access must be granted again");
+    await admin.reload();
+    await expect.poll(() => admin.getByTestId("grant-banner").count()).toBe(1);
+    await checkPage(admin, "sync-stopped-banner");
+
+    // Patient data stays out of the portal's logs.
+    const logs = portal.logs();
+    expect(logs).not.toContain(pairPatient.nationalId);
+    expect(logs).not.toContain(pairPatient.family);
+    expect(logs).not.toContain("I cannot come that day.");
+    await Promise.all([adminContext.close(), handlerContext.close()]);
+  });
+});
