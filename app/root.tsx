@@ -52,6 +52,7 @@ function permissionsOf(role: Parameters<typeof hasPermission>[0]): Permission[] 
     "read:job",
     "read:report",
     "read:request:team",
+    "sync:request",
     "read:campaign",
     "manage:pkb-grant",
   ];

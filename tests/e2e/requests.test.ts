@@ -156,7 +156,10 @@ describe("appointment requests", () => {
     await signIn(admin, STAFF_BY_ROLE.ADMIN.email);
     await connectAndGrant(admin);
 
-    // Sync now: the history shows the run and what it brought in.
+    // Sync now: the history (in the admin's navigation) shows the run and what it brought in.
+    await admin.getByRole("link", { name: "Request sync" }).click();
+    await admin.waitForURL(`${portal.url}/requests/sync`);
+    expect(await admin.getByText("No sync has run yet.").count()).toBe(1);
     const firstRun = await syncNow(admin, 0);
     expect(firstRun).toContain("Finished");
     expect(firstRun).toMatch(/Sync now/);

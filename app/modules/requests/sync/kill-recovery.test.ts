@@ -139,7 +139,9 @@ describe("a request sync killed with SIGKILL mid-run", () => {
             orderBy: { startedAt: "asc" },
           });
           expect(runs[0]?.status).toBe("INTERRUPTED");
-          expect(runs.at(-1)?.status).toBe("SUCCEEDED");
+          // The killed job's retry and the new worker's own sync both run (one at a time); the
+          // worker is stopped as soon as one has succeeded, so a later one may show as running.
+          expect(runs.some((r) => r.status === "SUCCEEDED")).toBe(true);
           // Counters are committed with each page: together they add up to every message once.
           expect(runs.reduce((sum, r) => sum + r.requests + r.nonRequests, 0)).toBe(listed.length);
           expect(runs[0]!.pages).toBeGreaterThanOrEqual(1);
