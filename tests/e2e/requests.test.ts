@@ -159,7 +159,7 @@ describe("appointment requests", () => {
     // Sync now: the history (in the admin's navigation) shows the run and what it brought in.
     await admin.getByRole("link", { name: "Request sync" }).click();
     await admin.waitForURL(`${portal.url}/requests/sync`);
-    expect(await admin.getByText("No sync has run yet.").count()).toBe(1);
+    await expect.poll(() => admin.getByText("No sync has run yet.").count()).toBe(1);
     const firstRun = await syncNow(admin, 0);
     expect(firstRun).toContain("Finished");
     expect(firstRun).toMatch(/Sync now/);
@@ -171,7 +171,7 @@ describe("appointment requests", () => {
     await signIn(handler, STAFF_BY_ROLE.REQUEST_HANDLER.email);
     await handler.getByRole("link", { name: "Requests", exact: true }).click();
     await handler.waitForURL(`${portal.url}/requests`);
-    expect(await handler.getByText("not yet routed to teams").count()).toBe(1);
+    await expect.poll(() => handler.getByText("not yet routed to teams").count()).toBe(1);
     await checkPage(handler, "list-all");
     await handler.getByRole("link", { name: /^Matched \(\d+\)$/ }).click();
     await handler.waitForURL(/state=MATCHED$/);
@@ -192,9 +192,9 @@ describe("appointment requests", () => {
     await checkPage(handler, "list-needs-matching");
     await row.first().getByRole("link").click();
     await handler.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
-    expect(
-      await handler.getByText(/fit the quoted time|quotes no subject/).count(),
-    ).toBeGreaterThan(0);
+    await expect
+      .poll(() => handler.getByText(/fit the quoted time|quotes no subject/).count())
+      .toBeGreaterThan(0);
     expect(
       await handler
         .getByText(pairPatient.nationalId.replace(/(\d{3})(\d{3})(\d{4})/, "$1 $2 $3"))
