@@ -129,10 +129,17 @@ const NOT_FOUND_REASONS: Record<Extract<PatientLookup, { found: false }>["reason
     "The patient's PKB record has no NHS, CHI or H&C number to look appointments up by.",
 };
 
+/**
+ * How a request's candidate appointments are fetched: every appointment of the patient once per
+ * run (the default), or PKB's `pending` ones first, widened when they give no match.
+ */
+export type AppointmentSearchStrategy = "all-once" | "pending-first";
+
 async function prepareRequest(
   message: PkbMessage,
   reading: RequestReading,
   cache: PatientLookups,
+  strategy: AppointmentSearchStrategy,
 ): Promise<PreparedRequest> {
   const base = {
     pkbMessageId: message.id,
@@ -190,13 +197,22 @@ async function prepareRequest(
     appointmentSubject: reading.appointmentSubject,
     receivedAt: message.timestamp,
   };
-  // PKB marks an appointment with an open patient request `pending` (pkb-api.md §6): ask for
-  // those first. When that yields no match (the request was already acted on, or the quote is
-  // wrong), widen to every appointment of the patient so the matcher — and a person, if it
-  // comes to that — sees the whole list. docs/decisions/0008 explains why pending is enough.
-  let candidates = await cache.appointmentsOf(patient.identifier, "pending");
-  let decision: MatchDecision = matchRequest(request, candidates);
-  if (decision.state !== "matched") {
+  let candidates: Appointment[];
+  let decision: MatchDecision;
+  if (strategy === "pending-first") {
+    // PKB marks an appointment with an open patient request `pending` (pkb-api.md §6): ask for
+    // those first, and widen to every appointment of the patient when that yields no match.
+    candidates = await cache.appointmentsOf(patient.identifier, "pending");
+    decision = matchRequest(request, candidates);
+    if (decision.state !== "matched") {
+      candidates = await cache.appointmentsOf(patient.identifier, undefined);
+      decision = matchRequest(request, candidates);
+    }
+  } else {
+    // Every appointment of the patient, once per run: the matcher (and a person, if it comes to
+    // that) sees the whole list, including a same-time twin that is not pending. Measured cheaper
+    // than pending-first (docs/decisions/0008): most requests in a sync have been acted on
+    // already, so the pending search usually misses and a second search follows.
     candidates = await cache.appointmentsOf(patient.identifier, undefined);
     decision = matchRequest(request, candidates);
   }
@@ -223,6 +239,7 @@ const PREPARE_CONCURRENCY = 16;
 export async function preparePage(
   messages: readonly PkbMessage[],
   cache: PatientLookups,
+  strategy: AppointmentSearchStrategy = "all-once",
 ): Promise<PreparedPage> {
   const page: PreparedPage = { requests: [], nonRequests: [] };
   const pending: { index: number; message: PkbMessage; reading: RequestReading }[] = [];
@@ -244,7 +261,7 @@ export async function preparePage(
     while (next < pending.length) {
       const slot = next++;
       const item = pending[slot];
-      if (item) prepared[slot] = await prepareRequest(item.message, item.reading, cache);
+      if (item) prepared[slot] = await prepareRequest(item.message, item.reading, cache, strategy);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PREPARE_CONCURRENCY, pending.length) }, worker));

@@ -1,7 +1,12 @@
 import type { PrismaClient } from "~/generated/prisma/client.ts";
 import { getLogger } from "~/platform/logger.server.ts";
 import type { PkbMessage, SyncSources } from "./ports.ts";
-import { preparePage, RunCache, type PatientLookups } from "./prepare.ts";
+import {
+  preparePage,
+  RunCache,
+  type AppointmentSearchStrategy,
+  type PatientLookups,
+} from "./prepare.ts";
 import { readCursor, storePage, type SyncCursor } from "./store-page.server.ts";
 
 /**
@@ -47,6 +52,8 @@ export async function syncGrantRequests(options: {
   signal?: AbortSignal;
   /** How patients and appointments are looked up (default: once per patient per run). */
   lookups?: (sources: SyncSources) => PatientLookups;
+  /** Which appointments to fetch for a request (default: all of the patient's, once per run). */
+  strategy?: AppointmentSearchStrategy;
 }): Promise<RunOutcome> {
   const { prisma, grantId, sources, hooks } = options;
   const log = getLogger().child({ job: "requests.sync", grantId });
@@ -81,7 +88,7 @@ export async function syncGrantRequests(options: {
       if (fresh.length === 0) break;
       const advanced = advance(cursor, fresh);
       nextPage = read(advanced);
-      const prepared = await preparePage(fresh, cache);
+      const prepared = await preparePage(fresh, cache, options.strategy);
       const stored = await storePage(prisma, grantId, run.id, prepared, advanced, fresh.length);
       cursor = advanced;
       totals.pages++;
