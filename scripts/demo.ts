@@ -6,7 +6,7 @@ import path from "node:path";
 import { openDatabase, setDatabase } from "../app/platform/db.server.ts";
 import { upsertStaffAccount } from "../app/modules/auth/staff-seed.server.ts";
 import { SYSTEM_ACTOR } from "../app/modules/audit/audit.server.ts";
-import { endpointsFromOrigin } from "../app/modules/pkb/connection-forms.ts";
+import { endpointsForOrigin } from "../app/modules/pkb/endpoints.ts";
 import { ensureConnection } from "../app/modules/pkb/connections.server.ts";
 import type { Role } from "../app/generated/prisma/enums.ts";
 import { startSandbox } from "../sandbox/src/server.ts";
@@ -96,7 +96,7 @@ async function main() {
   await ensureConnection(
     {
       label: `${trust.name} (PKB sandbox)`,
-      ...endpointsFromOrigin(sandbox.url),
+      ...endpointsForOrigin(sandbox.url),
       userClientId: client("user").id,
       userClientSecret: client("user").secret,
       redirectUri: callback,

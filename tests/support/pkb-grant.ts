@@ -1,5 +1,5 @@
 import type { ConnectionForm } from "~/modules/pkb/connection-forms.ts";
-import { endpointsFromOrigin } from "~/modules/pkb/connection-forms.ts";
+import { endpointsForOrigin } from "~/modules/pkb/endpoints.ts";
 import type { RunningSandbox } from "../../sandbox/src/server.ts";
 
 /**
@@ -12,7 +12,7 @@ export function sandboxConnection(
 ): ConnectionForm {
   return {
     label: `Sandbox trust ${Math.random().toString(36).slice(2, 8)}`,
-    ...endpointsFromOrigin(sandbox.url),
+    ...endpointsForOrigin(sandbox.url),
     userClientId: "pkb-desk",
     userClientSecret: "pkb-desk-sandbox-secret",
     redirectUri: "http://localhost:3000/pkb/oauth/callback",

@@ -4,7 +4,8 @@ import { Button } from "~/components/ui/button.tsx";
 import { CsrfInput } from "~/components/ui/csrf-input.tsx";
 import { TextField } from "~/components/ui/field.tsx";
 import { messagesFor, type FormError } from "~/components/ui/form-errors.ts";
-import { ENDPOINT_FIELDS, endpointsFromOrigin } from "~/modules/pkb/connection-forms.ts";
+import { ENDPOINT_FIELDS } from "~/modules/pkb/connection-forms.ts";
+import { endpointsForOrigin } from "~/modules/pkb/endpoints.ts";
 
 /** Values the form shows: never a secret (the page only knows whether each is stored). */
 export type ConnectionFormValues = Partial<
@@ -84,7 +85,7 @@ export function ConnectionForm({
       return;
     }
     setFillError(null);
-    const endpoints = endpointsFromOrigin(origin);
+    const endpoints = endpointsForOrigin(origin);
     for (const { name } of ENDPOINT_FIELDS) {
       const input = elements.namedItem(name) as HTMLInputElement | null;
       if (input) input.value = endpoints[name];

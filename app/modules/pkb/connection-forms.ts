@@ -112,22 +112,6 @@ export const ConnectionFormSchema = z.object({
 });
 export type ConnectionForm = z.infer<typeof ConnectionFormSchema>;
 
-/**
- * The six addresses when every surface sits under one origin (the sandbox's layout, pkb-api.md
- * §1). Real PKB uses several hosts, so each stays editable.
- */
-export function endpointsFromOrigin(origin: string): PkbEndpoints {
-  const base = origin.replace(/\/+$/, "");
-  return {
-    webBaseUrl: base,
-    systemTokenUrl: `${base}/api/oauth/token`,
-    aggregatedTokenUrl: `${base}/auth/realms/pkb/protocol/openid-connect/token`,
-    facadeBaseUrl: `${base}/fhir`,
-    restBaseUrl: `${base}/json`,
-    aggregatedBaseUrl: `${base}/aggregated/fhir`,
-  };
-}
-
 /** The non-secret fields of a submitted form, to show again after an error (secrets never). */
 export function connectionFormValues(form: FormData): Record<string, string> {
   const values: Record<string, string> = {};

@@ -4,7 +4,8 @@ import * as settingsRoute from "~/routes/_shell.admin.pkb.$connectionId.settings
 import { prisma } from "~/platform/db.server.ts";
 import { withTestDatabase } from "../../../tests/support/database.ts";
 import { post, get, settle, signedInAs } from "../../../tests/support/requests.ts";
-import { ConnectionFormSchema, endpointsFromOrigin } from "./connection-forms.ts";
+import { ConnectionFormSchema } from "./connection-forms.ts";
+import { endpointsForOrigin } from "./endpoints.ts";
 import { loadConnectionCredentials } from "./connections.server.ts";
 import { unseal } from "./secrets.server.ts";
 
@@ -14,7 +15,7 @@ withTestDatabase();
 const ORG = "6f1c2d3e-4a5b-4c6d-8e7f-901234567890";
 const valid = {
   label: "Riverside",
-  ...endpointsFromOrigin("https://pkb.example.nhs.uk"),
+  ...endpointsForOrigin("https://pkb.example.nhs.uk"),
   userClientId: "pkb-desk",
   userClientSecret: "user-secret-value-1234",
   redirectUri: "https://desk.example.nhs.uk/pkb/oauth/callback",
@@ -51,7 +52,7 @@ describe("validation", () => {
     expect(
       messages({
         ...valid,
-        ...endpointsFromOrigin("http://127.0.0.1:4010"),
+        ...endpointsForOrigin("http://127.0.0.1:4010"),
         redirectUri: "http://localhost:3000/pkb/oauth/callback",
       }),
     ).toEqual({});
@@ -77,7 +78,7 @@ describe("validation", () => {
   });
 
   it("fills the six addresses from one origin, as the sandbox lays them out", () => {
-    expect(endpointsFromOrigin("http://127.0.0.1:4010/")).toEqual({
+    expect(endpointsForOrigin("http://127.0.0.1:4010/")).toEqual({
       webBaseUrl: "http://127.0.0.1:4010",
       systemTokenUrl: "http://127.0.0.1:4010/api/oauth/token",
       aggregatedTokenUrl: "http://127.0.0.1:4010/auth/realms/pkb/protocol/openid-connect/token",

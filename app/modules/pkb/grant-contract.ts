@@ -1,21 +1,9 @@
 /**
- * The seam between the clinician grant (this branch) and the PKB HTTP clients (another branch).
- * These declarations are copied verbatim from the clients' contract so both sides compile
- * alone; the lead reconciles them into endpoints.ts / errors.ts at merge.
+ * What the clinician grant offers the PKB clients: the endpoint and token-source types (defined
+ * once, in endpoints.ts and token-source.ts) and the error that stops every caller of a dead grant.
  */
-export interface PkbEndpoints {
-  webBaseUrl: string;
-  systemTokenUrl: string;
-  aggregatedTokenUrl: string;
-  facadeBaseUrl: string;
-  restBaseUrl: string;
-  aggregatedBaseUrl: string;
-}
-
-export interface UserTokenSource {
-  accessToken(): Promise<string>; // a valid access token for the grant
-  afterUnauthorized(rejected: string): Promise<string>; // refresh (single-flight) and return the new one; throws GrantNeedsReauthorisationError when the grant is dead
-}
+export type { PkbEndpoints } from "./endpoints.ts";
+export type { UserTokenSource } from "./token-source.ts";
 
 /**
  * The grant cannot give tokens until someone re-grants (PKB answered `invalid_grant`), or it was

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { GrantStatusTag } from "~/components/pkb/grant-status.tsx";
 import { Button } from "~/components/ui/button.tsx";
@@ -10,6 +10,7 @@ import { PageHeading, Panel } from "~/components/ui/page-heading.tsx";
 import { notFound, requireMutation, requirePermission } from "~/modules/auth/guard.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { ENDPOINT_FIELDS } from "~/modules/pkb/connection-forms.ts";
+import { testStoredConnection } from "~/modules/pkb/connection-test.server.ts";
 import { getConnectionView } from "~/modules/pkb/connections.server.ts";
 import {
   checkGrant,
@@ -34,6 +35,7 @@ const IntentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("grant") }),
   z.object({ intent: z.literal("disconnect") }),
   z.object({ intent: z.literal("check") }),
+  z.object({ intent: z.literal("test") }),
 ]);
 
 const when = (date: Date | null) => (date ? formatUkDateTime(date) : null);
@@ -102,6 +104,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
           : result.message,
       });
     }
+    case "test": {
+      const checks = await testStoredConnection(id.data, context);
+      if (!checks) throw notFound();
+      return { checks, testedAt: formatUkDateTime(new Date()) };
+    }
     case "disconnect": {
       const done = await disconnectGrant(id.data, context);
       return redirectWithToast(`/admin/pkb/${id.data}`, {
@@ -116,6 +123,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 export default function PkbConnectionPage() {
   const { connection, grant } = useLoaderData<typeof loader>();
+  const tested = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const testing = navigation.state !== "idle" && navigation.formData?.get("intent") === "test";
   const usable = grant?.status === "ACTIVE";
   return (
     <>
@@ -205,16 +215,16 @@ export default function PkbConnectionPage() {
       </Panel>
       <Panel>
         <h2 className="mb-4 text-xl font-bold">Connection</h2>
-        {/* TEST CONNECTION: the lead wires the PKB clients' testConnection() here at merge (a
-            POST intent "test" that reports per surface what works and what failed). */}
-        <div
-          data-placeholder="test-connection"
-          className="mb-4 border-l-4 border-nhs-pale-grey pl-4"
-        >
-          <p className="text-nhs-dark-grey">
-            Testing the connection to each PKB surface is not available in this version yet.
-          </p>
-        </div>
+        <Form method="post" className="mb-4">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="test" />
+          <Button variant="secondary" disabled={testing}>
+            {testing ? "Testing each PKB surface…" : "Test connection"}
+          </Button>
+        </Form>
+        {tested ? (
+          <ConnectionTestResults checks={tested.checks} testedAt={tested.testedAt} />
+        ) : null}
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 sm:grid-cols-[max-content_1fr]">
           <dt className="font-bold">Organisation public id</dt>
           <dd className="break-all">{connection.organisationPublicId}</dd>
@@ -240,5 +250,56 @@ export default function PkbConnectionPage() {
         </p>
       </Panel>
     </>
+  );
+}
+
+type ConnectionCheckView = {
+  surface: string;
+  label: string;
+  ok: boolean;
+  skipped: boolean;
+  summary: string;
+  detail: string;
+};
+
+/** One row per PKB surface; the outcome is written in words, not carried by colour alone. */
+function ConnectionTestResults({
+  checks,
+  testedAt,
+}: {
+  checks: ConnectionCheckView[];
+  testedAt: string;
+}) {
+  const failed = checks.filter((check) => !check.ok && !check.skipped).length;
+  return (
+    <section aria-labelledby="connection-test-heading" className="mb-6" role="status">
+      <h3 id="connection-test-heading" className="mb-2 text-lg font-bold">
+        {failed === 0 && checks.every((check) => check.ok)
+          ? "Every PKB surface answered"
+          : `${failed} of ${checks.length} PKB surfaces failed`}
+        <span className="text-base font-normal text-nhs-dark-grey"> — tested {testedAt}</span>
+      </h3>
+      <ul className="space-y-3">
+        {checks.map((check) => (
+          <li
+            key={check.surface}
+            className={`border-l-4 pl-4 ${
+              check.ok
+                ? "border-nhs-green"
+                : check.skipped
+                  ? "border-nhs-mid-grey"
+                  : "border-nhs-red"
+            }`}
+          >
+            <p className="font-bold">
+              {check.ok ? "Works: " : check.skipped ? "Not tried: " : "Failed: "}
+              {check.label}
+            </p>
+            <p>{check.summary}</p>
+            <p className="text-nhs-dark-grey">{check.detail}</p>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
