@@ -20,11 +20,15 @@ export interface ConnectionContext {
 /** A rule about the settings was broken; `field` names the form field to point at. */
 export class ConnectionError extends Error {
   override name = "ConnectionError";
+  /** Every field at fault (the first is `field`), so the form names them all at once. */
+  readonly issues: Array<{ field: string; message: string }>;
   constructor(
     readonly field: string,
     message: string,
+    more: Array<{ field: string; message: string }> = [],
   ) {
     super(message);
+    this.issues = [{ field, message }, ...more];
   }
 }
 
@@ -135,6 +139,11 @@ export async function updateConnection(
       const before = await tx.pkbConnection.findUnique({ where: { id } });
       if (!before) return false;
       const { userClientSecret, systemClientSecret, aggregatedClientSecret, ...plain } = input;
+      const stranded = secretsLeftBehind(before, input);
+      if (stranded.length > 0) {
+        const [first, ...rest] = stranded;
+        throw new ConnectionError(first!.field, first!.message, rest);
+      }
       const secrets = sealSecrets(
         { userClientSecret, systemClientSecret, aggregatedClientSecret },
         id,
@@ -156,6 +165,31 @@ export async function updateConnection(
       return true;
     }),
   );
+}
+
+/** The address each stored secret is sent to (as the client's credentials at a token endpoint). */
+const SECRET_DESTINATION = {
+  userClientSecret: { url: "webBaseUrl", label: "web and sign-in address" },
+  systemClientSecret: { url: "systemTokenUrl", label: "system token address" },
+  aggregatedClientSecret: { url: "aggregatedTokenUrl", label: "Aggregated token address" },
+} as const satisfies Record<SecretField, { url: keyof PkbEndpoints; label: string }>;
+
+/**
+ * Secrets are write-only, so "blank keeps the stored one" must not let an edit send a stored
+ * secret to a different server: when the host (origin) a secret goes to changes, that secret has
+ * to be typed again by someone who knows it. A new path on the same host needs nothing.
+ */
+function secretsLeftBehind(
+  before: Record<keyof PkbEndpoints, string>,
+  input: ConnectionForm,
+): Array<{ field: SecretField; message: string }> {
+  return SECRET_FIELDS.filter((field) => {
+    const { url } = SECRET_DESTINATION[field];
+    return !input[field] && new URL(before[url]).origin !== new URL(input[url]).origin;
+  }).map((field) => ({
+    field,
+    message: `Enter the ${SECRET_LABELS[field]} again: the ${SECRET_DESTINATION[field].label} now names another host, and a stored secret is sent only where it was entered`,
+  }));
 }
 
 /** Seals the secrets that were given; blank ones are left out (kept as stored). */
