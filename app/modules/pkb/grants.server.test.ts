@@ -414,6 +414,78 @@ describe("access tokens", () => {
     expect((await grantRow(grantId)).status).toBe("ACTIVE");
   });
 
+  it("a refresh that finishes after a re-grant does not put the old session's tokens back", async () => {
+    const connectionId = await newConnection();
+    const grantId = await grantThroughPkb(connectionId);
+    const source = userTokenSource(grantId);
+    const stale = await source.accessToken();
+
+    // The refresh reaches PKB and waits there; meanwhile an administrator grants access again.
+    sandbox.app.faults.replace({ "oauth.token": { latencyMs: 1_500 } });
+    const refreshing = source.afterUnauthorized(stale);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    sandbox.app.faults.clear();
+    await grantThroughPkb(connectionId);
+    const regranted = await grantRow(grantId);
+    const newToken = unseal(regranted.accessToken!, grantId);
+
+    // The late refresh answer belongs to the superseded session: it is dropped, not stored.
+    expect(await refreshing).toBe(newToken);
+    const after = await grantRow(grantId);
+    expect(unseal(after.accessToken!, grantId)).toBe(newToken);
+    expect(unseal(after.refreshToken!, grantId)).toBe(unseal(regranted.refreshToken!, grantId));
+    expect(after.tokenVersion).toBe(regranted.tokenVersion);
+    const refreshedAudits = await (
+      await prisma()
+    ).auditEvent.count({ where: { entityId: grantId, action: "pkb.grant.token-refreshed" } });
+    expect(refreshedAudits).toBe(0);
+  });
+
+  it("PKB ending the superseded session during a re-grant does not put the new grant in need of re-authorisation", async () => {
+    const connectionId = await newConnection();
+    const grantId = await grantThroughPkb(connectionId);
+    const source = userTokenSource(grantId);
+    const stale = await source.accessToken();
+    sandbox.app.faults.replace({ "oauth.token": { latencyMs: 1_500 } });
+    const refreshing = source.afterUnauthorized(stale);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // PKB ends the old session (the late refresh will get invalid_grant); a new grant follows.
+    const reset = await fetch(`${sandbox.url}/_sandbox/reset`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Sandbox-Admin-Key": sandbox.adminKey },
+      body: JSON.stringify({ clock: false, sessions: true }),
+    });
+    expect(reset.status).toBe(200);
+    sandbox.app.faults.clear();
+    await grantThroughPkb(connectionId);
+    const newToken = unseal((await grantRow(grantId)).accessToken!, grantId);
+
+    expect(await refreshing).toBe(newToken);
+    expect(await grantRow(grantId)).toMatchObject({ status: "ACTIVE", lastError: null });
+    expect(await tokenWorks(sandbox, newToken)).toBe(200);
+  });
+
+  it("a refresh that finishes after a disconnect stores nothing and says the grant is gone", async () => {
+    const connectionId = await newConnection();
+    const grantId = await grantThroughPkb(connectionId);
+    const source = userTokenSource(grantId);
+    const stale = await source.accessToken();
+    sandbox.app.faults.replace({ "oauth.token": { latencyMs: 1_500 } });
+    const refreshing = source.afterUnauthorized(stale).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const disconnected = await settle(async () =>
+      connectionRoute.action({
+        request: post(`/admin/pkb/${connectionId}`, { intent: "disconnect" }, admin),
+        params: { connectionId },
+        context: {},
+      }),
+    );
+    expect(disconnected.status).toBe(302);
+    expect(await refreshing).toBeInstanceOf(GrantNeedsReauthorisationError);
+    const after = await grantRow(grantId);
+    expect(after).toMatchObject({ status: "DISCONNECTED", accessToken: null, refreshToken: null });
+  });
+
   it("disconnecting forgets the tokens and stops their use", async () => {
     const connectionId = await newConnection();
     const grantId = await grantThroughPkb(connectionId);
