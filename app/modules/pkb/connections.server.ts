@@ -5,6 +5,7 @@ import { getEnv } from "~/platform/env.server.ts";
 import { recordAudit, type AuditActor } from "../audit/audit.server.ts";
 import { SECRET_FIELDS, type ConnectionForm, type SecretField } from "./connection-forms.ts";
 import type { PkbEndpoints } from "./grant-contract.ts";
+import { disconnectGrantForMovedAddresses } from "./grants.server.ts";
 import { seal, unseal } from "./secrets.server.ts";
 
 /**
@@ -149,6 +150,10 @@ export async function updateConnection(
         id,
       );
       await tx.pkbConnection.update({ where: { id }, data: { ...plain, ...secrets } });
+      const moved = GRANT_ADDRESSES.filter(
+        (field) => new URL(before[field]).origin !== new URL(plain[field]).origin,
+      );
+      if (moved.length > 0) await disconnectGrantForMovedAddresses(tx, id, moved, context);
       const changed = [
         ...Object.entries(plain)
           .filter(([key, value]) => before[key as keyof typeof plain] !== value)
@@ -191,6 +196,15 @@ function secretsLeftBehind(
     message: `Enter the ${SECRET_LABELS[field]} again: the ${SECRET_DESTINATION[field].label} now names another host, and a stored secret is sent only where it was entered`,
   }));
 }
+
+/**
+ * Where the clinician's grant sends its tokens: the refresh token to the web address's token
+ * endpoint, access tokens to the Custom REST API. When either moves to another host the grant is
+ * disconnected rather than followed there (a grant made with one PKB means nothing to another).
+ */
+const GRANT_ADDRESSES = ["webBaseUrl", "restBaseUrl"] as const satisfies ReadonlyArray<
+  keyof PkbEndpoints
+>;
 
 /** Seals the secrets that were given; blank ones are left out (kept as stored). */
 function sealSecrets(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as callbackRoute from "~/routes/_shell.pkb.oauth.callback/route.tsx";
 import * as connectionRoute from "~/routes/_shell.admin.pkb.$connectionId/route.tsx";
+import * as settingsRoute from "~/routes/_shell.admin.pkb.$connectionId.settings/route.tsx";
 import * as shellRoute from "~/routes/_shell/route.tsx";
 import { FakeClock, setClock, systemClock } from "~/platform/clock.ts";
 import { getDatabase, prisma } from "~/platform/db.server.ts";
@@ -493,6 +494,50 @@ describe("access tokens", () => {
     else await refreshing;
     const after = await grantRow(grantId);
     expect(after).toMatchObject({ status: "DISCONNECTED", accessToken: null, refreshToken: null });
+  });
+
+  it("moving the web or REST address to another host disconnects the grant, so its tokens never go there", async () => {
+    // Otherwise an edit could send the clinician's refresh token (web address) or a fresh access
+    // token every ten minutes (REST address) to whichever server the new address names.
+    const connectionId = await newConnection();
+    const grantId = await grantThroughPkb(connectionId);
+    const db = await prisma();
+    const settings = await db.pkbConnection.findUniqueOrThrow({ where: { id: connectionId } });
+    const form = {
+      ...sandboxConnection(sandbox),
+      label: settings.label,
+      userClientSecret: "",
+      systemClientSecret: "",
+      aggregatedClientSecret: "",
+    };
+    const save = (input: Record<string, string>) =>
+      settle(async () =>
+        settingsRoute.action({
+          request: post(`/admin/pkb/${connectionId}/settings`, input, admin),
+          params: { connectionId },
+          context: {},
+        }),
+      );
+
+    // A new path on the same host keeps the grant.
+    expect((await save({ ...form, restBaseUrl: `${sandbox.url}/api/json` })).status).toBe(302);
+    expect((await grantRow(grantId)).status).toBe("ACTIVE");
+
+    const moved = await save({ ...form, restBaseUrl: "http://localhost:1/json" });
+    expect(moved.status).toBe(302);
+    const grant = await grantRow(grantId);
+    expect(grant).toMatchObject({ status: "DISCONNECTED", accessToken: null, refreshToken: null });
+    expect(grant.lastError).toMatch(/addresses changed/);
+    await expect(userTokenSource(grantId).accessToken()).rejects.toBeInstanceOf(
+      GrantNeedsReauthorisationError,
+    );
+    const audit = await db.auditEvent.findFirstOrThrow({
+      where: { entityId: grantId, action: "pkb.grant.disconnected" },
+    });
+    expect(audit.details).toMatchObject({
+      reason: "addresses-moved",
+      movedFields: ["restBaseUrl"],
+    });
   });
 
   it("disconnecting forgets the tokens and stops their use", async () => {

@@ -50,7 +50,11 @@ type GrantEvent =
       basedOnVersion: number;
     }
   | { kind: "session-ended"; code: string; basedOnVersion: number }
-  | { kind: "disconnected" };
+  | {
+      kind: "disconnected";
+      /** Set when the connection's addresses moved to another host (connections.server.ts). */
+      movedFields?: readonly string[];
+    };
 
 const ALLOWED: Record<GrantEvent["kind"], readonly (PkbGrantStatus | "NONE")[]> = {
   granted: ["NONE", "ACTIVE", "NEEDS_REAUTHORISATION", "DISCONNECTED"],
@@ -159,6 +163,13 @@ async function applyGrantEvent(
           refreshToken: null,
           accessTokenExpiresAt: null,
           tokenVersion: { increment: 1 },
+          ...(event.movedFields
+            ? {
+                lastError:
+                  "The PKB addresses changed to another host, so the grant made with the old addresses was disconnected. Grant access again.",
+                lastErrorAt: at,
+              }
+            : {}),
         },
       });
       break;
@@ -173,6 +184,9 @@ async function applyGrantEvent(
       from,
       ...(event.kind === "granted" ? { regrant: from !== "NONE" } : {}),
       ...(event.kind === "session-ended" ? { code: event.code } : {}),
+      ...(event.kind === "disconnected" && event.movedFields
+        ? { reason: "addresses-moved", movedFields: [...event.movedFields] }
+        : {}),
       ...(event.kind === "granted" || event.kind === "refreshed"
         ? { refreshTokenRotated: Boolean(event.tokens.refreshToken) }
         : {}),
@@ -319,6 +333,22 @@ export async function disconnectGrant(
     applyGrantEvent(tx, connectionId, { kind: "disconnected" }, context),
   );
   return true;
+}
+
+/**
+ * The connection's web or REST address now names another host: the grant's tokens must not
+ * follow it there (the refresh token goes to the web address, access tokens to the REST one), so
+ * the grant is disconnected in the settings change's own transaction.
+ */
+export async function disconnectGrantForMovedAddresses(
+  tx: Prisma.TransactionClient,
+  connectionId: string,
+  movedFields: readonly string[],
+  context: GrantContext,
+): Promise<void> {
+  const grant = await tx.pkbGrant.findUnique({ where: { connectionId }, select: { status: true } });
+  if (!grant || grant.status === "DISCONNECTED") return;
+  await applyGrantEvent(tx, connectionId, { kind: "disconnected", movedFields }, context);
 }
 
 /**
