@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Prisma } from "~/generated/prisma/client.ts";
 import { isConstraintViolation } from "~/platform/db-errors.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { getEnv } from "~/platform/env.server.ts";
@@ -240,8 +241,13 @@ export interface ConnectionCredentials {
   nominatedTeamName: string;
 }
 
-export async function loadConnectionCredentials(id: string): Promise<ConnectionCredentials | null> {
-  const db = await prisma();
+export async function loadConnectionCredentials(
+  id: string,
+  // A caller holding the grant's row lock passes its transaction, so a refresh needs one pooled
+  // connection, not two (eight refreshes at once would otherwise wait on each other).
+  db: Pick<Prisma.TransactionClient, "pkbConnection"> | undefined = undefined,
+): Promise<ConnectionCredentials | null> {
+  db ??= await prisma();
   const row = await db.pkbConnection.findUnique({ where: { id } });
   if (!row) return null;
   return {

@@ -563,6 +563,7 @@ async function refreshLocked(
   if (!grant.refreshToken) return sessionEnded(db, grant, "NO_REFRESH_TOKEN");
   const credentials = (await loadConnectionCredentials(
     grant.connectionId,
+    db,
   )) as ConnectionCredentials;
   let tokens: PkbTokens;
   try {
