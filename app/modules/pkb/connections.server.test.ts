@@ -159,6 +159,62 @@ describe("the settings pages", () => {
     expect(JSON.stringify(audit.map((event) => event.details))).not.toContain("secret-value");
   });
 
+  it("does not send a stored secret to a new host: moving a token address needs its secret typed again", async () => {
+    // Secrets are write-only on these pages; without this, changing an address and leaving the
+    // secret blank would deliver the stored secret to whichever server the address now names.
+    const admin = await signedInAs("ADMIN");
+    const moved = { ...valid, label: "Hillside" };
+    const created = await run(() =>
+      newRoute.action({ request: post("/admin/pkb/new", moved, admin), params: {}, context: {} }),
+    );
+    const id = created.response!.headers.get("Location")!.split("/").pop()!;
+    const save = (input: Record<string, string>) =>
+      run(() =>
+        settingsRoute.action({
+          request: post(`/admin/pkb/${id}/settings`, input, admin),
+          params: { connectionId: id },
+          context: {},
+        }),
+      );
+    const blank = { userClientSecret: "", systemClientSecret: "", aggregatedClientSecret: "" };
+    const elsewhere = endpointsForOrigin("https://collector.example.org");
+
+    const refused = await save({ ...moved, ...blank, ...elsewhere });
+    expect(refused.status).toBe(400);
+    const errors = (refused.data as { errors: Array<{ field: string; message: string }> }).errors;
+    expect(errors.map((error) => error.field)).toEqual([
+      "userClientSecret",
+      "systemClientSecret",
+      "aggregatedClientSecret",
+    ]);
+    expect(errors[0]!.message).toMatch(/again.*web and sign-in address.*another host/);
+    const db = await prisma();
+    const row = await db.pkbConnection.findUniqueOrThrow({ where: { id } });
+    expect(row.webBaseUrl).toBe(moved.webBaseUrl);
+
+    // Only the secret whose address moved is needed; a new path on the same host is fine.
+    const oneMoved = await save({
+      ...moved,
+      ...blank,
+      systemTokenUrl: "https://collector.example.org/token",
+      facadeBaseUrl: `${moved.webBaseUrl}/fhir/stu3`,
+    });
+    expect(
+      (oneMoved.data as { errors: Array<{ field: string }> }).errors.map((e) => e.field),
+    ).toEqual(["systemClientSecret"]);
+    const retyped = await save({
+      ...moved,
+      ...blank,
+      systemTokenUrl: "https://collector.example.org/token",
+      systemClientSecret: "typed-again-secret",
+      facadeBaseUrl: `${moved.webBaseUrl}/fhir/stu3`,
+    });
+    expect(retyped.status).toBe(302);
+    const credentials = await loadConnectionCredentials(id);
+    expect(credentials?.systemClient.secret).toBe("typed-again-secret");
+    expect(credentials?.userClient.secret).toBe(moved.userClientSecret);
+  });
+
   it("answers bad input with a message per field, keeps what was typed, and never echoes a secret", async () => {
     const admin = await signedInAs("ADMIN");
     const result = await run(() =>

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import type { Prisma } from "~/generated/prisma/client.ts";
 import { isConstraintViolation } from "~/platform/db-errors.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { getEnv } from "~/platform/env.server.ts";
 import { recordAudit, type AuditActor } from "../audit/audit.server.ts";
 import { SECRET_FIELDS, type ConnectionForm, type SecretField } from "./connection-forms.ts";
 import type { PkbEndpoints } from "./grant-contract.ts";
+import { disconnectGrantForMovedAddresses } from "./grants.server.ts";
 import { seal, unseal } from "./secrets.server.ts";
 
 /**
@@ -20,11 +22,15 @@ export interface ConnectionContext {
 /** A rule about the settings was broken; `field` names the form field to point at. */
 export class ConnectionError extends Error {
   override name = "ConnectionError";
+  /** Every field at fault (the first is `field`), so the form names them all at once. */
+  readonly issues: Array<{ field: string; message: string }>;
   constructor(
     readonly field: string,
     message: string,
+    more: Array<{ field: string; message: string }> = [],
   ) {
     super(message);
+    this.issues = [{ field, message }, ...more];
   }
 }
 
@@ -135,11 +141,20 @@ export async function updateConnection(
       const before = await tx.pkbConnection.findUnique({ where: { id } });
       if (!before) return false;
       const { userClientSecret, systemClientSecret, aggregatedClientSecret, ...plain } = input;
+      const stranded = secretsLeftBehind(before, input);
+      if (stranded.length > 0) {
+        const [first, ...rest] = stranded;
+        throw new ConnectionError(first!.field, first!.message, rest);
+      }
       const secrets = sealSecrets(
         { userClientSecret, systemClientSecret, aggregatedClientSecret },
         id,
       );
       await tx.pkbConnection.update({ where: { id }, data: { ...plain, ...secrets } });
+      const moved = GRANT_ADDRESSES.filter(
+        (field) => new URL(before[field]).origin !== new URL(plain[field]).origin,
+      );
+      if (moved.length > 0) await disconnectGrantForMovedAddresses(tx, id, moved, context);
       const changed = [
         ...Object.entries(plain)
           .filter(([key, value]) => before[key as keyof typeof plain] !== value)
@@ -157,6 +172,40 @@ export async function updateConnection(
     }),
   );
 }
+
+/** The address each stored secret is sent to (as the client's credentials at a token endpoint). */
+const SECRET_DESTINATION = {
+  userClientSecret: { url: "webBaseUrl", label: "web and sign-in address" },
+  systemClientSecret: { url: "systemTokenUrl", label: "system token address" },
+  aggregatedClientSecret: { url: "aggregatedTokenUrl", label: "Aggregated token address" },
+} as const satisfies Record<SecretField, { url: keyof PkbEndpoints; label: string }>;
+
+/**
+ * Secrets are write-only, so "blank keeps the stored one" must not let an edit send a stored
+ * secret to a different server: when the host (origin) a secret goes to changes, that secret has
+ * to be typed again by someone who knows it. A new path on the same host needs nothing.
+ */
+function secretsLeftBehind(
+  before: Record<keyof PkbEndpoints, string>,
+  input: ConnectionForm,
+): Array<{ field: SecretField; message: string }> {
+  return SECRET_FIELDS.filter((field) => {
+    const { url } = SECRET_DESTINATION[field];
+    return !input[field] && new URL(before[url]).origin !== new URL(input[url]).origin;
+  }).map((field) => ({
+    field,
+    message: `Enter the ${SECRET_LABELS[field]} again: the ${SECRET_DESTINATION[field].label} now names another host, and a stored secret is sent only where it was entered`,
+  }));
+}
+
+/**
+ * Where the clinician's grant sends its tokens: the refresh token to the web address's token
+ * endpoint, access tokens to the Custom REST API. When either moves to another host the grant is
+ * disconnected rather than followed there (a grant made with one PKB means nothing to another).
+ */
+const GRANT_ADDRESSES = ["webBaseUrl", "restBaseUrl"] as const satisfies ReadonlyArray<
+  keyof PkbEndpoints
+>;
 
 /** Seals the secrets that were given; blank ones are left out (kept as stored). */
 function sealSecrets(
@@ -192,8 +241,13 @@ export interface ConnectionCredentials {
   nominatedTeamName: string;
 }
 
-export async function loadConnectionCredentials(id: string): Promise<ConnectionCredentials | null> {
-  const db = await prisma();
+export async function loadConnectionCredentials(
+  id: string,
+  // A caller holding the grant's row lock passes its transaction, so a refresh needs one pooled
+  // connection, not two (eight refreshes at once would otherwise wait on each other).
+  db: Pick<Prisma.TransactionClient, "pkbConnection"> | undefined = undefined,
+): Promise<ConnectionCredentials | null> {
+  db ??= await prisma();
   const row = await db.pkbConnection.findUnique({ where: { id } });
   if (!row) return null;
   return {

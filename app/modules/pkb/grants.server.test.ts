@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as callbackRoute from "~/routes/_shell.pkb.oauth.callback/route.tsx";
 import * as connectionRoute from "~/routes/_shell.admin.pkb.$connectionId/route.tsx";
+import * as settingsRoute from "~/routes/_shell.admin.pkb.$connectionId.settings/route.tsx";
 import * as shellRoute from "~/routes/_shell/route.tsx";
 import { FakeClock, setClock, systemClock } from "~/platform/clock.ts";
-import { prisma } from "~/platform/db.server.ts";
+import { getDatabase, prisma } from "~/platform/db.server.ts";
 import { stopJobRuntime } from "~/platform/jobs/runtime.server.ts";
 import { startSandbox, type RunningSandbox } from "../../../sandbox/src/server.ts";
 import { withTestDatabase } from "../../../tests/support/database.ts";
@@ -104,6 +105,10 @@ async function grantThroughPkb(connectionId: string, target = sandbox): Promise<
   expect(response.headers.get("Location")).toBe(`/admin/pkb/${connectionId}`);
   const db = await prisma();
   return (await db.pkbGrant.findUniqueOrThrow({ where: { connectionId } })).id;
+}
+
+async function onPglite(): Promise<boolean> {
+  return (await getDatabase()).backend === "pglite";
 }
 
 async function grantRow(grantId: string) {
@@ -412,6 +417,127 @@ describe("access tokens", () => {
     const fresh = await source.afterUnauthorized(stale);
     expect(await tokenWorks(sandbox, fresh)).toBe(200);
     expect((await grantRow(grantId)).status).toBe("ACTIVE");
+  });
+
+  it("a refresh that finishes after a re-grant does not put the old session's tokens back", async () => {
+    const connectionId = await newConnection();
+    const grantId = await grantThroughPkb(connectionId);
+    const source = userTokenSource(grantId);
+    const stale = await source.accessToken();
+
+    // The refresh reaches PKB and waits there; meanwhile an administrator grants access again.
+    sandbox.app.faults.replace({ "oauth.token": { latencyMs: 1_500 } });
+    const refreshing = source.afterUnauthorized(stale);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    sandbox.app.faults.clear();
+    await grantThroughPkb(connectionId);
+    const regranted = await grantRow(grantId);
+    const newToken = unseal(regranted.accessToken!, grantId);
+
+    // PostgreSQL: the re-grant waited for the refresh's row lock and wrote over it. PGlite (no
+    // lock across HTTP): the late answer belongs to the superseded session and is dropped.
+    const answer = await refreshing;
+    if (await onPglite()) expect(answer).toBe(newToken);
+    const after = await grantRow(grantId);
+    expect(unseal(after.accessToken!, grantId)).toBe(newToken);
+    expect(unseal(after.refreshToken!, grantId)).toBe(unseal(regranted.refreshToken!, grantId));
+    expect(after.tokenVersion).toBe(regranted.tokenVersion);
+    expect(after.grantedAt).toEqual(regranted.grantedAt);
+  });
+
+  it("PKB ending the superseded session during a re-grant does not put the new grant in need of re-authorisation", async () => {
+    const connectionId = await newConnection();
+    const grantId = await grantThroughPkb(connectionId);
+    const source = userTokenSource(grantId);
+    const stale = await source.accessToken();
+    sandbox.app.faults.replace({ "oauth.token": { latencyMs: 1_500 } });
+    const refreshing = source.afterUnauthorized(stale).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // PKB ends the old session (the late refresh will get invalid_grant); a new grant follows.
+    const reset = await fetch(`${sandbox.url}/_sandbox/reset`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Sandbox-Admin-Key": sandbox.adminKey },
+      body: JSON.stringify({ clock: false, sessions: true }),
+    });
+    expect(reset.status).toBe(200);
+    sandbox.app.faults.clear();
+    await grantThroughPkb(connectionId);
+    const newToken = unseal((await grantRow(grantId)).accessToken!, grantId);
+
+    // PGlite hands over the new grant's token; on PostgreSQL the refresh finished (and failed)
+    // before the re-grant could take the row, so its caller heard the old session had ended.
+    const answer = await refreshing;
+    if (await onPglite()) expect(answer).toBe(newToken);
+    else expect(answer).toBeInstanceOf(GrantNeedsReauthorisationError);
+    expect(await grantRow(grantId)).toMatchObject({ status: "ACTIVE", lastError: null });
+    expect(await tokenWorks(sandbox, newToken)).toBe(200);
+  });
+
+  it("a refresh that finishes after a disconnect stores nothing and says the grant is gone", async () => {
+    const connectionId = await newConnection();
+    const grantId = await grantThroughPkb(connectionId);
+    const source = userTokenSource(grantId);
+    const stale = await source.accessToken();
+    sandbox.app.faults.replace({ "oauth.token": { latencyMs: 1_500 } });
+    const refreshing = source.afterUnauthorized(stale).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const disconnected = await settle(async () =>
+      connectionRoute.action({
+        request: post(`/admin/pkb/${connectionId}`, { intent: "disconnect" }, admin),
+        params: { connectionId },
+        context: {},
+      }),
+    );
+    expect(disconnected.status).toBe(302);
+    // PGlite: the refresh finds the grant gone. PostgreSQL: the disconnect waited for the lock.
+    if (await onPglite()) expect(await refreshing).toBeInstanceOf(GrantNeedsReauthorisationError);
+    else await refreshing;
+    const after = await grantRow(grantId);
+    expect(after).toMatchObject({ status: "DISCONNECTED", accessToken: null, refreshToken: null });
+  });
+
+  it("moving the web or REST address to another host disconnects the grant, so its tokens never go there", async () => {
+    // Otherwise an edit could send the clinician's refresh token (web address) or a fresh access
+    // token every ten minutes (REST address) to whichever server the new address names.
+    const connectionId = await newConnection();
+    const grantId = await grantThroughPkb(connectionId);
+    const db = await prisma();
+    const settings = await db.pkbConnection.findUniqueOrThrow({ where: { id: connectionId } });
+    const form = {
+      ...sandboxConnection(sandbox),
+      label: settings.label,
+      userClientSecret: "",
+      systemClientSecret: "",
+      aggregatedClientSecret: "",
+    };
+    const save = (input: Record<string, string>) =>
+      settle(async () =>
+        settingsRoute.action({
+          request: post(`/admin/pkb/${connectionId}/settings`, input, admin),
+          params: { connectionId },
+          context: {},
+        }),
+      );
+
+    // A new path on the same host keeps the grant.
+    expect((await save({ ...form, restBaseUrl: `${sandbox.url}/api/json` })).status).toBe(302);
+    expect((await grantRow(grantId)).status).toBe("ACTIVE");
+
+    const moved = await save({ ...form, restBaseUrl: "http://localhost:1/json" });
+    expect(moved.status).toBe(302);
+    const grant = await grantRow(grantId);
+    expect(grant).toMatchObject({ status: "DISCONNECTED", accessToken: null, refreshToken: null });
+    expect(grant.lastError).toMatch(/addresses changed/);
+    await expect(userTokenSource(grantId).accessToken()).rejects.toBeInstanceOf(
+      GrantNeedsReauthorisationError,
+    );
+    const audit = await db.auditEvent.findFirstOrThrow({
+      where: { entityId: grantId, action: "pkb.grant.disconnected" },
+    });
+    expect(audit.details).toMatchObject({
+      reason: "addresses-moved",
+      movedFields: ["restBaseUrl"],
+    });
   });
 
   it("disconnecting forgets the tokens and stops their use", async () => {

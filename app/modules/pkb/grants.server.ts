@@ -43,9 +43,18 @@ type Db = PrismaClient | Prisma.TransactionClient;
 
 type GrantEvent =
   | { kind: "granted"; tokens: PkbTokens; grantedBy: AuditActor }
-  | { kind: "refreshed"; tokens: PkbTokens }
-  | { kind: "session-ended"; code: string }
-  | { kind: "disconnected" };
+  | {
+      kind: "refreshed";
+      tokens: PkbTokens;
+      /** The tokenVersion the spent refresh token came from; a newer row wins over this answer. */
+      basedOnVersion: number;
+    }
+  | { kind: "session-ended"; code: string; basedOnVersion: number }
+  | {
+      kind: "disconnected";
+      /** Set when the connection's addresses moved to another host (connections.server.ts). */
+      movedFields?: readonly string[];
+    };
 
 const ALLOWED: Record<GrantEvent["kind"], readonly (PkbGrantStatus | "NONE")[]> = {
   granted: ["NONE", "ACTIVE", "NEEDS_REAUTHORISATION", "DISCONNECTED"],
@@ -77,11 +86,18 @@ async function applyGrantEvent(
 ): Promise<string> {
   const current = await tx.pkbGrant.findUnique({
     where: { connectionId },
-    select: { id: true, status: true, refreshToken: true },
+    select: { id: true, status: true, refreshToken: true, tokenVersion: true },
   });
   const from = current?.status ?? "NONE";
   if (!ALLOWED[event.kind].includes(from)) {
     throw new GrantTransitionError(`A ${from} grant cannot be ${event.kind}`);
+  }
+  if (
+    (event.kind === "refreshed" || event.kind === "session-ended") &&
+    current?.tokenVersion !== event.basedOnVersion
+  ) {
+    // Re-granted (or refreshed) while this refresh was at PKB: the row holds a newer session.
+    throw new GrantTransitionError("The grant's tokens changed while this refresh was at PKB");
   }
   const at = now();
   const id = current?.id ?? randomUUID();
@@ -147,6 +163,13 @@ async function applyGrantEvent(
           refreshToken: null,
           accessTokenExpiresAt: null,
           tokenVersion: { increment: 1 },
+          ...(event.movedFields
+            ? {
+                lastError:
+                  "The PKB addresses changed to another host, so the grant made with the old addresses was disconnected. Grant access again.",
+                lastErrorAt: at,
+              }
+            : {}),
         },
       });
       break;
@@ -161,6 +184,9 @@ async function applyGrantEvent(
       from,
       ...(event.kind === "granted" ? { regrant: from !== "NONE" } : {}),
       ...(event.kind === "session-ended" ? { code: event.code } : {}),
+      ...(event.kind === "disconnected" && event.movedFields
+        ? { reason: "addresses-moved", movedFields: [...event.movedFields] }
+        : {}),
       ...(event.kind === "granted" || event.kind === "refreshed"
         ? { refreshTokenRotated: Boolean(event.tokens.refreshToken) }
         : {}),
@@ -307,6 +333,22 @@ export async function disconnectGrant(
     applyGrantEvent(tx, connectionId, { kind: "disconnected" }, context),
   );
   return true;
+}
+
+/**
+ * The connection's web or REST address now names another host: the grant's tokens must not
+ * follow it there (the refresh token goes to the web address, access tokens to the REST one), so
+ * the grant is disconnected in the settings change's own transaction.
+ */
+export async function disconnectGrantForMovedAddresses(
+  tx: Prisma.TransactionClient,
+  connectionId: string,
+  movedFields: readonly string[],
+  context: GrantContext,
+): Promise<void> {
+  const grant = await tx.pkbGrant.findUnique({ where: { connectionId }, select: { status: true } });
+  if (!grant || grant.status === "DISCONNECTED") return;
+  await applyGrantEvent(tx, connectionId, { kind: "disconnected", movedFields }, context);
 }
 
 /**
@@ -518,9 +560,10 @@ async function refreshLocked(
   if (current && current !== request.rejected && isFresh(grant.accessTokenExpiresAt)) {
     return { kind: "token", token: current };
   }
-  if (!grant.refreshToken) return sessionEnded(db, grant.connectionId, grantId, "NO_REFRESH_TOKEN");
+  if (!grant.refreshToken) return sessionEnded(db, grant, "NO_REFRESH_TOKEN");
   const credentials = (await loadConnectionCredentials(
     grant.connectionId,
+    db,
   )) as ConnectionCredentials;
   let tokens: PkbTokens;
   try {
@@ -533,41 +576,64 @@ async function refreshLocked(
       { grantId, kind: failure.kind, code: failure.code },
       "PKB token refresh failed",
     );
-    if (failure.kind === "dead") return sessionEnded(db, grant.connectionId, grantId, failure.code);
+    if (failure.kind === "dead") return sessionEnded(db, grant, failure.code);
     return { kind: "failed", failure };
   }
-  await inTransaction(db, (tx) =>
-    applyGrantEvent(
-      tx,
-      grant.connectionId,
-      { kind: "refreshed", tokens },
-      {
-        actor: SYSTEM_ACTOR,
-        clientAddress: null,
-      },
-    ),
-  );
+  try {
+    await inTransaction(db, (tx) =>
+      applyGrantEvent(
+        tx,
+        grant.connectionId,
+        { kind: "refreshed", tokens, basedOnVersion: grant.tokenVersion },
+        {
+          actor: SYSTEM_ACTOR,
+          clientAddress: null,
+        },
+      ),
+    );
+  } catch (error) {
+    // PGlite only (PostgreSQL holds the row lock): a re-grant or disconnect landed while PKB was
+    // answering. Its state wins; the answer from the superseded session is dropped.
+    if (error instanceof GrantTransitionError) return currentState(db, grantId);
+    throw error;
+  }
   return { kind: "token", token: tokens.accessToken };
+}
+
+/** What the grant offers now, after another change overtook a refresh. */
+async function currentState(db: Db, grantId: string): Promise<RefreshResult> {
+  const grant = await db.pkbGrant.findUnique({ where: { id: grantId } });
+  if (!grant) throw new GrantNotFoundError(`No PKB grant ${grantId}`);
+  if (grant.status !== "ACTIVE") return { kind: "not-active", status: grant.status };
+  if (grant.accessToken && isFresh(grant.accessTokenExpiresAt)) {
+    return { kind: "token", token: unseal(grant.accessToken, grant.id) };
+  }
+  return { kind: "failed", failure: { kind: "transient", code: "GRANT_CHANGED" } };
 }
 
 async function sessionEnded(
   db: Db,
-  connectionId: string,
-  grantId: string,
+  grant: { id: string; connectionId: string; tokenVersion: number },
   code: string,
 ): Promise<RefreshResult> {
-  await inTransaction(db, (tx) =>
-    applyGrantEvent(
-      tx,
-      connectionId,
-      { kind: "session-ended", code },
-      {
-        actor: SYSTEM_ACTOR,
-        clientAddress: null,
-      },
-    ),
-  );
-  getLogger().warn({ grantId, code }, "PKB grant needs re-authorisation");
+  try {
+    await inTransaction(db, (tx) =>
+      applyGrantEvent(
+        tx,
+        grant.connectionId,
+        { kind: "session-ended", code, basedOnVersion: grant.tokenVersion },
+        {
+          actor: SYSTEM_ACTOR,
+          clientAddress: null,
+        },
+      ),
+    );
+  } catch (error) {
+    // A re-grant or disconnect overtook the refresh (PGlite): the ended session was the old one.
+    if (error instanceof GrantTransitionError) return currentState(db, grant.id);
+    throw error;
+  }
+  getLogger().warn({ grantId: grant.id, code }, "PKB grant needs re-authorisation");
   return { kind: "not-active", status: "NEEDS_REAUTHORISATION" };
 }
 

@@ -275,6 +275,49 @@ describe("concurrency and redirects", () => {
     }
   });
 
+  it("stops reading an answer larger than the cap, with or without a Content-Length", async () => {
+    // A broken or hostile server must not fill the portal's memory: 4 KiB cap, 64 KiB answers.
+    const standIn = await startStandIn((_req, res, index) => {
+      const chunk = "x".repeat(1024);
+      if (index === 0) res.writeHead(200, { "content-length": String(64 * 1024) });
+      else res.writeHead(200, { "content-type": "application/json" });
+      for (let i = 0; i < 64; i++) res.write(chunk);
+      res.end();
+    });
+    try {
+      const { http } = recordingHttp({ maxResponseBytes: 4096 });
+      for (const attempt of [0, 1]) {
+        const error = (await http
+          .send({ surface: "facade", endpoint: "probe", method: "GET", url: `${standIn.url}/fhir` })
+          .catch((e: unknown) => e)) as PkbApiError;
+        expect(error, `answer ${attempt}`).toBeInstanceOf(PkbApiError);
+        expect(error).toMatchObject({ kind: "invalid-response", retryable: false });
+        expect(error.describe()).toContain("larger than");
+      }
+      expect(standIn.requests).toHaveLength(2);
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it("reads an answer up to the cap whole", async () => {
+    const standIn = await startStandIn((_req, res) =>
+      sendJson(res, 200, { fill: "y".repeat(3000) }),
+    );
+    try {
+      const { http } = recordingHttp({ maxResponseBytes: 4096 });
+      const { json } = await http.sendJson({
+        surface: "facade",
+        endpoint: "probe",
+        method: "GET",
+        url: `${standIn.url}/fhir`,
+      });
+      expect((json as { fill: string }).fill).toHaveLength(3000);
+    } finally {
+      await standIn.close();
+    }
+  });
+
   it("refuses a redirect to another host", async () => {
     const standIn = await startStandIn((_req, res) => {
       res.writeHead(302, { location: "https://elsewhere.example/fhir/Patient" }).end();

@@ -17,6 +17,11 @@ export interface PkbHttpOptions {
   /** Attempts per call, the first included (401 refresh retry not counted). Default 4. */
   maxAttempts?: number;
   backoff?: Partial<BackoffPolicy>;
+  /**
+   * Largest answer read, in bytes; a bigger one fails the call (not retried) instead of filling
+   * the portal's memory. Default 16 MiB, far above any PKB page (pkb-api.md §9 caps page sizes).
+   */
+  maxResponseBytes?: number;
   /** Calls in flight per surface. Default 4 (pkb-api.md §9). */
   concurrencyPerSurface?: number;
   /** Injected in unit tests. */
@@ -107,6 +112,7 @@ const NOT_SENT_CODES = new Set([
 
 export function createPkbHttp(options: PkbHttpOptions = {}): PkbHttp {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const maxAttempts = options.maxAttempts ?? 4;
   const backoff: BackoffPolicy = { ...DEFAULT_BACKOFF, ...options.backoff };
   const sleep = options.sleep ?? realSleep;
@@ -143,7 +149,20 @@ export function createPkbHttp(options: PkbHttpOptions = {}): PkbHttp {
         redirect: "manual",
         signal,
       });
-      const text = await response.text();
+      const text = await readCappedText(response, maxResponseBytes);
+      if (text === undefined) {
+        return {
+          kind: "failed",
+          error: new PkbApiError({
+            surface: request.surface,
+            endpoint: request.endpoint,
+            kind: "invalid-response",
+            status: response.status,
+            detail: `the answer is larger than ${formatBytes(maxResponseBytes)}`,
+            retryable: false,
+          }),
+        };
+      }
       return { kind: "response", status: response.status, headers: response.headers, text };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
@@ -279,6 +298,44 @@ export function createPkbHttp(options: PkbHttpOptions = {}): PkbHttp {
   }
 
   return { send, sendJson, timeoutMs };
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The body as UTF-8 text, or undefined once it passes `maxBytes` (the rest is not read: the
+ * stream is cancelled). A Content-Length over the cap is refused before reading anything.
+ */
+export async function readCappedText(
+  response: Response,
+  maxBytes: number,
+): Promise<string | undefined> {
+  const declared = Number(response.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${Math.round(bytes / (1024 * 1024))} MB`
+    : `${Math.round(bytes / 1024)} KB`;
 }
 
 function redirectRefused(

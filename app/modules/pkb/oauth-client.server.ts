@@ -1,5 +1,6 @@
 import * as oidc from "openid-client";
 import type { ConnectionCredentials } from "./connections.server.ts";
+import { DEFAULT_MAX_RESPONSE_BYTES, readCappedText } from "./http.server.ts";
 
 /**
  * The clinician's OAuth client at PKB (pkb-api.md §2): authorization code + PKCE S256 + state,
@@ -35,8 +36,30 @@ function configuration(
     oidc.ClientSecretPost(credentials.userClient.secret),
   );
   config.timeout = timeoutSeconds;
+  config[oidc.customFetch] = cappedFetch;
   if (new URL(web).protocol === "http:") oidc.allowInsecureRequests(config);
   return config;
+}
+
+/**
+ * openid-client's fetch, but a token answer bigger than any real one is refused rather than read
+ * into memory (a broken or hostile server at the configured address). Not retried: a refresh
+ * token is single-use, and the caller's job retries later under the single-flight lock.
+ */
+async function cappedFetch(url: string, init: oidc.CustomFetchOptions): Promise<Response> {
+  // openid-client's bodies are strings or URLSearchParams; its types also allow a Uint8Array.
+  const response = await fetch(url, init as RequestInit);
+  const text = await readCappedText(response, DEFAULT_MAX_RESPONSE_BYTES);
+  if (text === undefined) {
+    const error = new Error("PKB's token answer is larger than the portal reads");
+    error.name = "ResponseTooLarge";
+    throw error;
+  }
+  return new Response(text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 export interface AuthorisationStart {

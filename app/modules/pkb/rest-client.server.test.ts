@@ -199,6 +199,27 @@ describe("users and record access tokens", () => {
     expect(await rest.userByPublicId("0b7f1a52-1111-4111-8111-111111111111")).toBeUndefined();
   });
 
+  it("refuses an id that would change the address's path ('..' or '.') without calling PKB", async () => {
+    // Ids come from PKB's own answers or from uploads; `users/..` would resolve to another endpoint.
+    const standIn = await startStandIn((_req, res) => sendJson(res, 200, {}));
+    try {
+      const client = restClient({
+        endpoints: { ...sb.endpoints, restBaseUrl: `${standIn.url}/json` },
+        token: fixedToken(),
+        organisationPublicId: sb.trustPublicId,
+        http,
+      });
+      for (const id of ["..", ".", ""]) {
+        await expect(client.userByPublicId(id)).rejects.toBeInstanceOf(RangeError);
+        await expect(client.recordAccessToken(id)).rejects.toBeInstanceOf(RangeError);
+        await expect(client.userByNationalId("nhs", id)).rejects.toBeInstanceOf(RangeError);
+      }
+      expect(standIn.requests).toEqual([]);
+    } finally {
+      await standIn.close();
+    }
+  });
+
   it("issues a record access token and maps PKB's REST errors into PkbApiError", async () => {
     const samples = sb.sandbox.summary().samples;
     const lookUp = async (value: string) => {

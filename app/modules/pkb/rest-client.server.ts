@@ -264,7 +264,7 @@ export function restClient(config: RestClientConfig): RestClient {
 
     async userByPublicId(publicId) {
       return orUndefinedWhenNotFound(
-        get("users-by-public-id", `users/${encodeURIComponent(publicId)}`, pkbUserSchema).then(
+        get("users-by-public-id", `users/${pathSegment(publicId)}`, pkbUserSchema).then(
           ({ value }) => toUser(value),
         ),
       );
@@ -274,7 +274,7 @@ export function restClient(config: RestClientConfig): RestClient {
       return orUndefinedWhenNotFound(
         get(
           "users-by-national-id",
-          `v2-beta/users/byNationalId/${encodeURIComponent(value)}/${REST_NATIONAL_ID_TYPES[kind]}`,
+          `v2-beta/users/byNationalId/${pathSegment(value)}/${REST_NATIONAL_ID_TYPES[kind]}`,
           pkbUserSchema,
         ).then(({ value: user }) => toUser(user)),
       );
@@ -283,7 +283,7 @@ export function restClient(config: RestClientConfig): RestClient {
     async recordAccessToken(pkbId) {
       const { value, meta } = await get(
         "record-access-token",
-        `v1/users/${encodeURIComponent(pkbId)}/recordAccessToken`,
+        `v1/users/${pathSegment(pkbId)}/recordAccessToken`,
         recordAccessTokenSchema,
       );
       return {
@@ -294,4 +294,16 @@ export function restClient(config: RestClientConfig): RestClient {
       };
     },
   };
+}
+
+/**
+ * One id as one path segment. Encoding keeps `/`, `?` and `#` inside it, but `.` and `..` are
+ * dot segments every URL parser resolves (`users/..` is the base itself), and an empty id
+ * names the collection: those would call another PKB endpoint with our token, so they throw.
+ */
+function pathSegment(id: string): string {
+  if (id === "" || id === "." || id === "..") {
+    throw new RangeError(`"${id}" is not an id PKB Desk can put in an address`);
+  }
+  return encodeURIComponent(id);
 }

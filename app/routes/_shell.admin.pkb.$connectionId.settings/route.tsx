@@ -50,7 +50,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
   } catch (error) {
     if (error instanceof ConnectionError) {
-      const errors: FormError[] = [{ field: error.field, message: error.message }];
+      const errors: FormError[] = error.issues;
       return data({ errors, values }, { status: 400 });
     }
     throw error;

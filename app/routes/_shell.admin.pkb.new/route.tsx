@@ -49,7 +49,7 @@ export async function action({ request }: ActionFunctionArgs) {
     });
   } catch (error) {
     if (error instanceof ConnectionError) {
-      const errors: FormError[] = [{ field: error.field, message: error.message }];
+      const errors: FormError[] = error.issues;
       return data({ errors, values }, { status: 400 });
     }
     throw error;
