@@ -1,0 +1,4 @@
+import { campaignImportJob } from "./import/import.job.server.ts";
+
+/** The campaign jobs, registered in app/platform/jobs/catalog.server.ts. */
+export const campaignJobs = [campaignImportJob];
