@@ -24,6 +24,14 @@ export default [
       route("audit/export.csv", "routes/_shell.admin.audit.export[.csv].ts"),
       route("jobs", "routes/_shell.admin.jobs/route.tsx"),
     ]),
+    ...prefix("campaigns", [
+      index("routes/_shell.campaigns._index/route.tsx"),
+      route(":campaignId", "routes/_shell.campaigns.$campaignId/route.tsx"),
+      route(
+        ":campaignId/imports/:importId/errors.csv",
+        "routes/_shell.campaigns.$campaignId.imports.$importId.errors[.csv].ts",
+      ),
+    ]),
     route("*", "routes/_shell.$/route.tsx"),
   ]),
 ] satisfies RouteConfig;

@@ -10,6 +10,7 @@ interface NavItem {
 
 // Sections appear as they are built; each shows only to roles that may open it.
 const NAV: NavItem[] = [
+  { to: "/campaigns", label: "Campaigns", permission: "read:campaign" },
   { to: "/admin/users", label: "Users", permission: "read:user" },
   { to: "/admin/teams", label: "Teams", permission: "read:team" },
   { to: "/admin/audit", label: "Audit trail", permission: "read:audit" },

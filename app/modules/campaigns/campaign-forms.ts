@@ -1,5 +1,25 @@
 import { z } from "zod";
-import { ColumnMappingSchema } from "./import/fields.ts";
+import { IMPORT_FIELDS, type ColumnMapping, type ImportField } from "./import/fields.ts";
+
+const column = z
+  .string()
+  .max(200)
+  .optional()
+  .transform((value) => value || undefined);
+
+/** The mapping form: one select per field, named after the field; "" = not in this list. */
+const mappingFields = Object.fromEntries(IMPORT_FIELDS.map((field) => [field, column])) as Record<
+  ImportField,
+  typeof column
+>;
+
+export function mappingFrom(
+  fields: Partial<Record<ImportField, string | undefined>>,
+): ColumnMapping {
+  const mapping: ColumnMapping = {};
+  for (const field of IMPORT_FIELDS) if (fields[field]) mapping[field] = fields[field];
+  return mapping;
+}
 
 export const CHANNEL_LABELS = {
   LETTER: "Letter",
@@ -32,12 +52,17 @@ export type CampaignInput = z.infer<typeof CampaignSchema>;
 
 /** The campaign page's forms, told apart by `intent`. */
 export const CampaignPageSchema = z.discriminatedUnion("intent", [
-  z.object({
-    intent: z.literal("map-columns"),
-    importId: z.uuid(),
-    mapping: ColumnMappingSchema,
-    presetName: z.string().trim().max(60, "Use at most 60 characters").optional(),
-  }),
+  z
+    .object({
+      intent: z.literal("map-columns"),
+      importId: z.uuid(),
+      presetName: z.string().trim().max(60, "Use at most 60 characters").optional(),
+      ...mappingFields,
+    })
+    .refine((fields) => Boolean(fields.identifier), {
+      message: "Choose the column that holds the patient identifier",
+      path: ["identifier"],
+    }),
   z.object({ intent: z.literal("discard-upload"), importId: z.uuid() }),
   z.object({ intent: z.literal("start-check") }),
   z.object({ intent: z.literal("start-generating") }),
