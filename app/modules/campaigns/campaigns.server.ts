@@ -133,7 +133,7 @@ export async function campaignPage(campaignId: string, userId: string) {
       name: preset.name,
       mapping: preset.mapping as ColumnMapping,
     })),
-    nextStep: nextStepFor(campaign, recipientCount),
+    nextStep: nextStepFor(campaign, recipientCount, awaitingMapping !== null),
   };
 }
 

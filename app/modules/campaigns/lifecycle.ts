@@ -96,9 +96,14 @@ export const CAMPAIGN_STATE_LABELS: Record<CampaignState, string> = {
 };
 
 /** The one sentence the campaign page shows under "What to do next". */
-export function nextStepFor(position: CampaignPosition, recipientCount: number): string {
+export function nextStepFor(
+  position: CampaignPosition,
+  recipientCount: number,
+  uploadAwaitingColumns = false,
+): string {
   switch (position.state) {
     case "DRAFT":
+      if (uploadAwaitingColumns) return "Choose the columns of the uploaded list, then import it.";
       return recipientCount === 0
         ? "Upload a patient list."
         : "Upload another list, or check the patients' eligibility with PKB.";

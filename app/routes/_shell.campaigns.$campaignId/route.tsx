@@ -3,6 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useRevalidator } from "@remix
 import { useEffect } from "react";
 import { z } from "zod";
 import { Button } from "~/components/ui/button.tsx";
+import { ConfirmButton } from "~/components/ui/confirm-button.tsx";
 import { CsrfInput } from "~/components/ui/csrf-input.tsx";
 import { ErrorSummary, SelectField, TextField } from "~/components/ui/field.tsx";
 import { formErrorsFromZod, messagesFor, type FormError } from "~/components/ui/form-errors.ts";
@@ -197,7 +198,7 @@ export default function CampaignPage() {
       </p>
       <PageHeading
         title={campaign.name}
-        lede={`${campaign.identifierKind} · sent by ${campaign.channel.toLowerCase()}${campaign.teamCode ? ` · team code ${campaign.teamCode}` : ""}`}
+        lede={`${campaign.identifierKind} · ${campaign.channel}${campaign.teamCode ? ` · team code ${campaign.teamCode}` : ""}`}
       />
       <ErrorSummary errors={errors} />
       <section
@@ -217,7 +218,13 @@ export default function CampaignPage() {
             ) : null}
             {actions.resume ? <IntentButton intent="resume" label="Resume" /> : null}
             {actions.cancel ? (
-              <IntentButton intent="cancel" label="Cancel campaign" variant="warning" />
+              <Form method="post">
+                <CsrfInput />
+                <input type="hidden" name="intent" value="cancel" />
+                <ConfirmButton type="submit" confirmLabel="Cancel the whole campaign?">
+                  Cancel campaign
+                </ConfirmButton>
+              </Form>
             ) : null}
           </div>
         ) : null}
@@ -382,7 +389,7 @@ function IntentButton({
 }: {
   intent: string;
   label: string;
-  variant?: "primary" | "secondary" | "warning";
+  variant?: "primary" | "secondary";
 }) {
   return (
     <Form method="post">
