@@ -44,6 +44,7 @@ function concrete(routePath: string): string {
   return routePath
     .replace(/:userId|:teamId|:campaignId|:importId/g, randomUUID())
     .replace(/:token/g, "not-a-real-token")
+    .replace(/:bucket/g, "eligible")
     .replace(/\*$/, "no-such-page")
     .replace(/\/+/g, "/");
 }

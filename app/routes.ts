@@ -28,6 +28,14 @@ export default [
       index("routes/_shell.campaigns._index/route.tsx"),
       route(":campaignId", "routes/_shell.campaigns.$campaignId/route.tsx"),
       route(
+        ":campaignId/buckets/:bucket",
+        "routes/_shell.campaigns.$campaignId.buckets.$bucket/route.tsx",
+      ),
+      route(
+        ":campaignId/buckets/:bucket/list.csv",
+        "routes/_shell.campaigns.$campaignId.buckets.$bucket[.csv].ts",
+      ),
+      route(
         ":campaignId/imports/:importId/errors.csv",
         "routes/_shell.campaigns.$campaignId.imports.$importId.errors[.csv].ts",
       ),

@@ -98,6 +98,7 @@ export async function campaignPage(campaignId: string, userId: string) {
       where: { campaignId },
       _count: { _all: true },
       _sum: { size: true },
+      _min: { createdAt: true },
     }),
   ]);
   const states = Object.fromEntries(byState.map((row) => [row.state, row._count._all])) as Partial<
@@ -124,6 +125,7 @@ export async function campaignPage(campaignId: string, userId: string) {
       state: row.state,
       count: row._count._all,
       identifiers: row._sum.size ?? 0,
+      firstCreatedAt: row._min.createdAt,
     })),
     imports,
     awaitingMapping,

@@ -63,11 +63,10 @@ export async function transitionCampaignIf(
   event: CampaignEvent,
   context: TransitionContext,
 ): Promise<boolean> {
-  const campaign = await tx.campaign.findUnique({
-    where: { id: campaignId },
-    select: { state: true },
-  });
-  if (campaign?.state !== when) return false;
+  // Locked first, so two workers finishing at once see each other's move, not a stale state.
+  const rows = await tx.$queryRaw<Array<{ state: CampaignState }>>`
+    SELECT "state"::text AS "state" FROM "Campaign" WHERE "id" = ${campaignId}::uuid FOR UPDATE`;
+  if (rows[0]?.state !== when) return false;
   await transitionCampaign(tx, campaignId, event, context);
   return true;
 }

@@ -17,7 +17,14 @@ import {
   IDENTIFIER_KIND_LABELS,
   mappingFrom,
 } from "~/modules/campaigns/campaign-forms.ts";
-import { campaignPage, changeCampaignState } from "~/modules/campaigns/campaigns.server.ts";
+import { campaignPage } from "~/modules/campaigns/campaigns.server.ts";
+import { BUCKET_LABELS, BUCKET_SLUGS } from "~/modules/campaigns/eligibility/bucket.ts";
+import {
+  checkEligibility,
+  generateInvitationCodes,
+  pauseResumeOrCancel,
+  retryFailed,
+} from "~/modules/campaigns/run.server.ts";
 import { DELIMITER_LABELS, type Delimiter } from "~/modules/campaigns/import/delimiter.ts";
 import { FIELD_LABELS, IMPORT_FIELDS } from "~/modules/campaigns/import/fields.ts";
 import {
@@ -69,7 +76,21 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       label: RECIPIENT_STATE_LABELS[state as keyof typeof RECIPIENT_STATE_LABELS],
       count,
     })),
+    buckets: (Object.keys(BUCKET_LABELS) as Array<keyof typeof BUCKET_LABELS>)
+      .filter((bucket) => page.buckets[bucket])
+      .map((bucket) => ({
+        slug: BUCKET_SLUGS[bucket],
+        label: BUCKET_LABELS[bucket],
+        count: page.buckets[bucket] ?? 0,
+      })),
+    progress: batchProgress(page.batches, campaign.state, at),
     actions: {
+      check:
+        canCampaign(campaign, "start-check") && !page.awaitingMapping && page.recipientCount > 0,
+      generate: canCampaign(campaign, "start-generating") && (page.states.ELIGIBLE ?? 0) > 0,
+      retry:
+        canCampaign(campaign, "retry-failed") &&
+        page.batches.some((row) => row.operation === "GENERATE_TOKENS" && row.state === "FAILED"),
       pause: canCampaign(campaign, "pause"),
       resume: canCampaign(campaign, "resume"),
       cancel: canCampaign(campaign, "cancel"),
@@ -103,6 +124,48 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         ...importProgress(item, at),
       })),
   };
+}
+
+/** Batches done out of all (split batches are replaced by their halves), with identifiers per op. */
+function batchProgress(
+  batches: Array<{
+    operation: string;
+    state: string;
+    count: number;
+    identifiers: number;
+    firstCreatedAt: Date | null;
+  }>,
+  state: string,
+  at: Date,
+) {
+  const operation =
+    state === "CHECKING" ||
+    (state === "PAUSED" && !batches.some((row) => row.operation === "GENERATE_TOKENS"))
+      ? "STATUS_QUERY"
+      : "GENERATE_TOKENS";
+  const rows = batches.filter((row) => row.operation === operation && row.state !== "SPLIT");
+  const total = rows.reduce((sum, row) => sum + row.identifiers, 0);
+  const done = rows
+    .filter((row) => row.state === "DONE" || row.state === "FAILED")
+    .reduce((sum, row) => sum + row.identifiers, 0);
+  const failed = rows
+    .filter((row) => row.state === "FAILED")
+    .reduce((sum, row) => sum + row.count, 0);
+  const started = Math.min(...rows.map((row) => row.firstCreatedAt?.getTime() ?? at.getTime()));
+  const seconds = Math.max(1, (at.getTime() - started) / 1000);
+  const perSecond = done / seconds;
+  const running = state === "CHECKING" || state === "GENERATING";
+  return total === 0
+    ? null
+    : {
+        label:
+          operation === "STATUS_QUERY" ? "Checking eligibility" : "Generating invitation codes",
+        total,
+        done,
+        failedBatches: failed,
+        perSecond: Math.round(perSecond),
+        secondsLeft: running && perSecond > 0 ? Math.ceil((total - done) / perSecond) : null,
+      };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -147,7 +210,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       case "pause":
       case "resume":
       case "cancel":
-        await changeCampaignState(id.data, parsed.data.intent, context);
+        await pauseResumeOrCancel(id.data, parsed.data.intent, context);
         return redirectWithToast(back, {
           kind: "success",
           message: {
@@ -211,8 +274,27 @@ export default function CampaignPage() {
         <p className="mt-2 text-lg">
           <strong>What to do next:</strong> <span data-testid="next-step">{data.nextStep}</span>
         </p>
-        {canManage && (actions.pause || actions.resume || actions.cancel) ? (
+        {canManage &&
+        (actions.check ||
+          actions.generate ||
+          actions.retry ||
+          actions.pause ||
+          actions.resume ||
+          actions.cancel) ? (
           <div className="mt-4 flex flex-wrap gap-3">
+            {actions.check ? (
+              <IntentButton
+                intent="start-check"
+                label={
+                  data.buckets.length ? "Check eligibility again" : "Check eligibility with PKB"
+                }
+                variant={actions.generate ? "secondary" : "primary"}
+              />
+            ) : null}
+            {actions.generate ? (
+              <IntentButton intent="start-generating" label="Generate invitation codes" />
+            ) : null}
+            {actions.retry ? <IntentButton intent="retry-failed" label="Retry failed" /> : null}
             {actions.pause ? (
               <IntentButton intent="pause" label="Pause" variant="secondary" />
             ) : null}
@@ -231,6 +313,7 @@ export default function CampaignPage() {
       </section>
 
       {running ? <ImportProgress item={running} /> : null}
+      {data.progress ? <BatchProgress progress={data.progress} /> : null}
 
       {canManage && actions.upload ? (
         <Panel>
@@ -304,6 +387,33 @@ export default function CampaignPage() {
           </table>
         )}
       </Panel>
+
+      {data.buckets.length > 0 ? (
+        <Panel>
+          <h2 className="mb-4 text-xl font-bold">Eligibility</h2>
+          <table className="w-full max-w-2xl text-left">
+            <caption className="sr-only">Patients by what PKB said about them</caption>
+            <HeaderRow>
+              <Th>What PKB said</Th>
+              <Th numeric>Patients</Th>
+            </HeaderRow>
+            <tbody>
+              {data.buckets.map((bucket) => (
+                <tr key={bucket.slug} className="border-b border-nhs-pale-grey">
+                  <td className="py-2 pr-4">
+                    <Link to={`/campaigns/${campaign.id}/buckets/${bucket.slug}`}>
+                      {bucket.label}
+                    </Link>
+                  </td>
+                  <td className="py-2 pr-4 text-right tabular-nums">
+                    {bucket.count.toLocaleString("en-GB")}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Panel>
+      ) : null}
 
       {data.imports.length > 0 ? (
         <Panel>
@@ -420,6 +530,42 @@ function ImportProgress({
         id="import-progress"
         className="mt-2 h-4 w-full"
         aria-valuetext={`${item.rowsRead} rows read`}
+      />
+    </Panel>
+  );
+}
+
+function BatchProgress({
+  progress,
+}: {
+  progress: {
+    label: string;
+    total: number;
+    done: number;
+    failedBatches: number;
+    perSecond: number;
+    secondsLeft: number | null;
+  };
+}) {
+  const left =
+    progress.secondsLeft === null
+      ? ""
+      : progress.secondsLeft < 90
+        ? ` · about ${progress.secondsLeft} seconds left`
+        : ` · about ${Math.round(progress.secondsLeft / 60)} minutes left`;
+  return (
+    <Panel>
+      <h2 className="mb-2 text-xl font-bold">{progress.label}</h2>
+      <label htmlFor="batch-progress" className="block" data-testid="batch-progress-text">
+        {progress.done.toLocaleString("en-GB")} of {progress.total.toLocaleString("en-GB")} patients
+        · {progress.perSecond.toLocaleString("en-GB")} per second{left}
+        {progress.failedBatches > 0 ? ` · ${progress.failedBatches} batches failed` : ""}
+      </label>
+      <progress
+        id="batch-progress"
+        className="mt-2 h-4 w-full"
+        max={progress.total}
+        value={progress.done}
       />
     </Panel>
   );

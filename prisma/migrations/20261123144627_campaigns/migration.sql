@@ -30,6 +30,7 @@ CREATE TABLE "Campaign" (
     "channel" "CampaignChannel" NOT NULL,
     "identifierKind" "IdentifierKind" NOT NULL,
     "teamCode" TEXT,
+    "concurrency" INTEGER NOT NULL DEFAULT 4,
     "state" "CampaignState" NOT NULL DEFAULT 'DRAFT',
     "pausedFrom" "CampaignState",
     "createdById" UUID,
