@@ -38,8 +38,9 @@ export async function generateInvitationCodes(campaignId: string, context: Actio
 
 export async function retryFailed(campaignId: string, context: ActionContext) {
   const batches = await retryFailedBatches(campaignId, context);
-  if (batches > 0)
+  if (batches > 0) {
     await startDrivers(campaignId, "GENERATE_TOKENS", await concurrencyOf(campaignId));
+  }
   return batches;
 }
 
@@ -55,8 +56,10 @@ export async function pauseResumeOrCancel(
     where: { id: campaignId },
     select: { state: true },
   });
-  if (state === "CHECKING")
+  if (state === "CHECKING") {
     await startDrivers(campaignId, "STATUS_QUERY", await concurrencyOf(campaignId));
-  if (state === "GENERATING")
+  }
+  if (state === "GENERATING") {
     await startDrivers(campaignId, "GENERATE_TOKENS", await concurrencyOf(campaignId));
+  }
 }

@@ -220,14 +220,24 @@ export async function action({ request, params }: ActionFunctionArgs) {
           }[parsed.data.intent],
         });
       case "start-check":
+        await checkEligibility(id.data, context);
+        return redirectWithToast(back, {
+          kind: "success",
+          message: "Checking each patient with PKB.",
+        });
       case "start-generating":
-      case "retry-failed":
-        return Response.json(
-          {
-            errors: [{ message: "Eligibility checks and invitation codes are not available yet." }],
-          },
-          { status: 400 },
-        );
+        await generateInvitationCodes(id.data, context);
+        return redirectWithToast(back, {
+          kind: "success",
+          message: "Generating invitation codes.",
+        });
+      case "retry-failed": {
+        const batches = await retryFailed(id.data, context);
+        return redirectWithToast(back, {
+          kind: "success",
+          message: batches ? `Retrying ${batches} failed batches.` : "Nothing has failed.",
+        });
+      }
     }
   } catch (error) {
     if (error instanceof ImportError || error instanceof CampaignTransitionError) {
