@@ -367,17 +367,20 @@ async function flagSharedContacts(
 ): Promise<number> {
   let flagged = 0;
   for (const column of ["mobile", "email"] as const) {
+    // One pass with a window count (a self-join on an unindexed column is quadratic on PGlite).
     const rows = await tx.$queryRawUnsafe<Array<{ id: string; shared: number }>>(
-      `SELECT r."id", s."shared"::int AS "shared" FROM "Recipient" r
-       JOIN (SELECT "${column}" AS v, count(*) AS "shared" FROM "Recipient"
-             WHERE "campaignId" = $1::uuid AND "${column}" IS NOT NULL
-             GROUP BY "${column}" HAVING count(*) > 1) s ON s.v = r."${column}"
-       WHERE r."campaignId" = $1::uuid AND r."state" = 'IMPORTED'`,
+      `SELECT s."id", s."shared" FROM (
+         SELECT "id", "state", count(*) OVER (PARTITION BY "${column}")::int AS "shared"
+         FROM "Recipient" WHERE "campaignId" = $1::uuid AND "${column}" IS NOT NULL) s
+       WHERE s."shared" > 1 AND s."state" = 'IMPORTED'`,
       campaignId,
     );
-    for (const { id, shared } of rows) {
-      await tx.recipient.update({
-        where: { id },
+    const byCount = new Map<number, string[]>();
+    for (const { id, shared } of rows) byCount.set(shared, [...(byCount.get(shared) ?? []), id]);
+    for (const [shared, ids] of byCount) {
+      // RECIPIENT_EVENTS.flag
+      await tx.recipient.updateMany({
+        where: { id: { in: ids }, state: "IMPORTED" },
         data: {
           state: "NEEDS_REVIEW",
           reviewReason:
