@@ -53,6 +53,7 @@ function permissionsOf(role: Parameters<typeof hasPermission>[0]): Permission[] 
     "read:report",
     "read:request:team",
     "read:campaign",
+    "manage:pkb-grant",
   ];
   return all.filter((permission) => hasPermission(role, permission));
 }

@@ -42,7 +42,7 @@ const ALL_ROUTES: RouteEntry[] = [{ file: "root.tsx", path: "/" }, ...flatten(ro
 // Concrete URLs for dynamic segments: ids that exist nowhere, so permitted roles get 404, not 403.
 function concrete(routePath: string): string {
   return routePath
-    .replace(/:userId|:teamId|:campaignId|:importId/g, randomUUID())
+    .replace(/:userId|:teamId|:connectionId|:campaignId|:importId/g, randomUUID())
     .replace(/:token/g, "not-a-real-token")
     .replace(/:bucket/g, "eligible")
     .replace(/\*$/, "no-such-page")

@@ -23,6 +23,13 @@ export default [
       route("audit", "routes/_shell.admin.audit._index/route.tsx"),
       route("audit/export.csv", "routes/_shell.admin.audit.export[.csv].ts"),
       route("jobs", "routes/_shell.admin.jobs/route.tsx"),
+      route("pkb", "routes/_shell.admin.pkb._index/route.tsx"),
+      route("pkb/new", "routes/_shell.admin.pkb.new/route.tsx"),
+      route("pkb/:connectionId", "routes/_shell.admin.pkb.$connectionId/route.tsx"),
+      route(
+        "pkb/:connectionId/settings",
+        "routes/_shell.admin.pkb.$connectionId.settings/route.tsx",
+      ),
     ]),
     ...prefix("campaigns", [
       index("routes/_shell.campaigns._index/route.tsx"),
@@ -40,6 +47,7 @@ export default [
         "routes/_shell.campaigns.$campaignId.imports.$importId.errors[.csv].ts",
       ),
     ]),
+    route("pkb/oauth/callback", "routes/_shell.pkb.oauth.callback/route.tsx"),
     route("*", "routes/_shell.$/route.tsx"),
   ]),
 ] satisfies RouteConfig;

@@ -3,8 +3,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { openDatabase } from "../app/platform/db.server.ts";
+import { openDatabase, setDatabase } from "../app/platform/db.server.ts";
 import { upsertStaffAccount } from "../app/modules/auth/staff-seed.server.ts";
+import { SYSTEM_ACTOR } from "../app/modules/audit/audit.server.ts";
+import { endpointsForOrigin } from "../app/modules/pkb/endpoints.ts";
+import { ensureConnection } from "../app/modules/pkb/connections.server.ts";
 import type { Role } from "../app/generated/prisma/enums.ts";
 import { startSandbox } from "../sandbox/src/server.ts";
 
@@ -69,19 +72,45 @@ async function main() {
   if (build.status !== 0) throw new Error("the build failed");
 
   const state = await loadDemoState();
+  // The connection's client secrets are sealed with the key the portal will run with.
+  process.env.ENCRYPTION_KEYS = state.encryptionKeys;
+
+  console.log("Starting the PKB sandbox…");
+  const callback = `http://localhost:${PORT}/pkb/oauth/callback`;
+  const sandbox = await startSandbox({ port: SANDBOX_PORT, extraRedirectUris: [callback] });
+
   const dataDir = path.join(DATA_DIR, "pglite");
   console.log("Preparing the embedded database…");
   const database = await openDatabase({ dataDir });
   for (const staff of DEMO_STAFF) {
     await upsertStaffAccount(database.prisma, { ...staff, password: state.password });
   }
+  // The sandbox's trust, ready for a clinician to grant access (Administration → PKB connection).
+  setDatabase(database);
+  const trust = sandbox.organisations[0]!;
+  const client = (kind: "user" | "system" | "aggregated") => {
+    const found = sandbox.clients.find((candidate) => candidate.kind === kind);
+    if (!found) throw new Error(`the sandbox has no ${kind} client`);
+    return found;
+  };
+  await ensureConnection(
+    {
+      label: `${trust.name} (PKB sandbox)`,
+      ...endpointsForOrigin(sandbox.url),
+      userClientId: client("user").id,
+      userClientSecret: client("user").secret,
+      redirectUri: callback,
+      systemClientId: client("system").id,
+      systemClientSecret: client("system").secret,
+      aggregatedClientId: client("aggregated").id,
+      aggregatedClientSecret: client("aggregated").secret,
+      organisationPublicId: trust.publicId,
+      nominatedTeamName: "Appointments team",
+    },
+    { actor: SYSTEM_ACTOR, clientAddress: null },
+  );
+  setDatabase(undefined);
   await database.close();
-
-  console.log("Starting the PKB sandbox…");
-  const sandbox = await startSandbox({
-    port: SANDBOX_PORT,
-    extraRedirectUris: [`http://localhost:${PORT}/pkb/oauth/callback`],
-  });
 
   const portal = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
     stdio: ["ignore", "inherit", "inherit"],
@@ -119,6 +148,9 @@ async function main() {
 
  Sign in to the portal with any of these (password for all: ${state.password}):
 ${DEMO_STAFF.map((staff) => `   ${staff.email.padEnd(width)}  ${staff.role.toLowerCase().replace("_", " ")}`).join("\n")}
+
+ PKB connection: the sandbox's trust is set up. Sign in as the administrator, open
+ "PKB connection" and press "Grant access" to sign in there as the sandbox's clinician.
 
  Stop with Ctrl+C.
 ────────────────────────────────────────────────────────────────────────`);

@@ -15,6 +15,7 @@ const NAV: NavItem[] = [
   { to: "/admin/teams", label: "Teams", permission: "read:team" },
   { to: "/admin/audit", label: "Audit trail", permission: "read:audit" },
   { to: "/admin/jobs", label: "Background jobs", permission: "read:job" },
+  { to: "/admin/pkb", label: "PKB connection", permission: "manage:pkb-grant" },
 ];
 
 export function AppHeader({

@@ -93,6 +93,7 @@ function main(): void {
       console.log(
         `PKB sandbox listening on ${sandbox.url}  (population built in ${Date.now() - started} ms)`,
       );
+      console.log(`  front door: ${sandbox.url}/  (surfaces, logins, call log, population)`);
       console.log(
         `  seed ${s.seed}: ${s.counts.patients} patients, ${s.counts.appointments} appointments, ${s.counts.messages} messages, ${s.counts.documents} documents`,
       );

@@ -28,6 +28,7 @@ import {
 import { joinRoutes } from "./join/routes.ts";
 import { oauthRoutes } from "./oauth/routes.ts";
 import { OAuthStore } from "./oauth/store.ts";
+import { frontDoorRoutes } from "./pages/frontDoor.ts";
 import { messagePage } from "./pages/html.ts";
 import { DEMO_CLINICIAN, OTHER_ORG_CLINICIAN } from "./population/generate.ts";
 import { summarise, type PopulationSummary } from "./population/summary.ts";
@@ -87,6 +88,7 @@ function surfaceOf(pathname: string): string {
   if (pathname.startsWith("/join")) return "join";
   if (pathname.startsWith("/services/hl7")) return "hl7";
   if (pathname.startsWith("/_sandbox")) return "controls";
+  if (pathname === "/" || pathname.startsWith("/sandbox/")) return "front";
   return "oauth";
 }
 
@@ -206,6 +208,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     ...joinRoutes(app),
     ...hl7Routes(app),
     ...controlRoutes(app),
+    ...frontDoorRoutes(app),
   ];
 
   const hanging = new Set<Socket>();
@@ -278,18 +281,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         }
       }
     }
-    app.calls.record({
-      at: new Date(clock.now()).toISOString(),
-      method,
-      endpoint,
-      status: fault.kind === "reset-after-commit" ? 0 : reply.status,
-      durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
-      ...(ctx.log.clientId ? { clientId: ctx.log.clientId } : {}),
-      ...(ctx.log.identifiers !== undefined ? { identifiers: ctx.log.identifiers } : {}),
-      ...(fault.kind !== "none"
-        ? { fault: fault.kind === "error" ? `error-${fault.status}` : fault.kind }
-        : {}),
-    });
+    // The front door's own pages are for people looking around, not calls a test counts.
+    if (!endpoint.startsWith("front.")) {
+      app.calls.record({
+        at: new Date(clock.now()).toISOString(),
+        method,
+        endpoint,
+        status: fault.kind === "reset-after-commit" ? 0 : reply.status,
+        durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
+        ...(ctx.log.clientId ? { clientId: ctx.log.clientId } : {}),
+        ...(ctx.log.identifiers !== undefined ? { identifiers: ctx.log.identifiers } : {}),
+        ...(fault.kind !== "none"
+          ? { fault: fault.kind === "error" ? `error-${fault.status}` : fault.kind }
+          : {}),
+      });
+    }
     if (fault.kind === "reset-after-commit") {
       // The work is done; the caller never learns it.
       req.socket.destroy();

@@ -23,6 +23,7 @@ interface Appointment {
   status: string;
   start: string;
   end: string;
+  comment: string;
   specialty: { coding: { code: string; display: string }[] }[];
   appointmentType: { coding: { display: string }[] };
   participant: { actor: { reference: string; display: string } }[];
@@ -145,6 +146,8 @@ describe("GET /aggregated/fhir/Appointment", () => {
     expect(a.appointmentType.coding[0]?.display).toContain(a.specialty[0]?.coding[0]?.display);
     expect(a.participant[0]?.actor.reference).toMatch(/^Patient\//);
     expect(a.participant[1]?.actor.reference).toMatch(/^Practitioner\//);
+    expect(a.participant[2]?.actor.reference).toMatch(/^Location\/clinic-\d+$/);
+    expect(a.participant[2]?.actor.display).toBe(a.comment);
     expect(a.meta.security[0]?.system).toBe(
       "http://fhir.patientsknowbest.com/codesystem/privacy-label",
     );

@@ -131,6 +131,19 @@ describe("POST /fhir/Patient/$status-query", () => {
     expect(tooMany.body.issue?.[0]?.code).toBe("too-costly");
   });
 
+  it("answers a body over the size limit with 413 too-costly, even when it is valid JSON", async () => {
+    const oversized = {
+      ...parametersOf("patientIdentifier", [first(samples.eligible)]),
+      // Valid JSON, just too big: 9 MiB against the 8 MiB limit.
+      text: "x".repeat(9 * 1024 * 1024),
+    };
+    const res = await facade(sb, "Patient/$status-query", oversized);
+    expect(res.status).toBe(413);
+    expect(res.headers.get("content-type")).toContain("application/fhir+json");
+    expect(res.body.resourceType).toBe("OperationOutcome");
+    expect(res.body.issue?.[0]?.code).toBe("too-costly");
+  });
+
   it("rejects the whole request when one identifier has an unsupported system", async () => {
     const res = await facade(
       sb,

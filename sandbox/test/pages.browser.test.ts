@@ -186,6 +186,43 @@ describe("sandbox pages in Chromium", () => {
     await page.context().close();
   });
 
+  it("has a front door listing surfaces, logins and clients, with read-only call log and population pages", async () => {
+    await facade(
+      sb,
+      "Patient/$status-query",
+      parametersOf("patientIdentifier", [sb.summary().samples.eligible[0]!]),
+    );
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${sb.url}/`);
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("PKB sandbox");
+    const text = await page.locator("main").innerText();
+    expect(text).toContain("clinician@sandbox.test");
+    expect(text).toContain("sandbox-clinician");
+    expect(text).toContain(`${sb.url}/aggregated/fhir`);
+    for (const client of sb.clients) {
+      expect(text).toContain(client.id);
+      expect(text).not.toContain(client.secret);
+    }
+    expect(text).toContain(sb.organisations[0]!.publicId);
+    expect(text).not.toContain(sb.adminKey);
+    await expectAccessible(page, "front-door");
+
+    await page.getByRole("link", { name: "call log" }).first().click();
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Call log");
+    const row = page.getByRole("row", { name: /facade\.status-query/ }).first();
+    expect(await row.innerText()).toContain("200: 1");
+    await expectAccessible(page, "front-door-calls");
+
+    await page
+      .getByRole("navigation", { name: "Sandbox pages" })
+      .getByRole("link", { name: "Population" })
+      .click();
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Population");
+    expect(await page.getByRole("row", { name: /^patients \d/ }).innerText()).toContain("300");
+    await expectAccessible(page, "front-door-population");
+    await page.context().close();
+  });
+
   it("shows a visible focus indicator", async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${sb.url}/join`);

@@ -24,6 +24,8 @@ export const PERMISSIONS = [
   "read:campaign",
   "manage:campaign",
   "manage:pkb-grant",
+  /** see the "PKB grant needs re-authorisation" banner (admins and team leads, H6) */
+  "read:pkb-grant-health",
   "read:account",
 ] as const;
 
@@ -48,6 +50,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "retry:job",
     "read:report",
     "manage:pkb-grant",
+    "read:pkb-grant-health",
   ],
   CAMPAIGN_MANAGER: [
     "read:dashboard",
@@ -66,6 +69,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "assign:request:team",
     "manage:routing",
     "read:report",
+    "read:pkb-grant-health",
   ],
   REQUEST_HANDLER: [
     "read:dashboard",

@@ -1,19 +1,35 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Outlet, useRouteError } from "@remix-run/react";
+import { Outlet, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { ErrorContent, errorStatus, errorTitle } from "~/components/error-page.tsx";
 import { AppHeader } from "~/components/app-header.tsx";
+import { GrantBanner } from "~/components/pkb/grant-banner.tsx";
 import { ToastMessage } from "~/components/toast.tsx";
 import { requirePermission } from "~/modules/auth/guard.server.ts";
-import type { RouteAccess } from "~/modules/auth/permissions.ts";
+import { hasPermission, type RouteAccess } from "~/modules/auth/permissions.ts";
+import { grantsNeedingReauthorisation } from "~/modules/pkb/grants.server.ts";
 import { useRootData } from "~/root.tsx";
 
 export const access = { loader: "read:dashboard" } satisfies RouteAccess;
 
-/** The signed-in layout: skip link, header with navigation by permission, main landmark. */
+/**
+ * The signed-in layout: skip link, header with navigation by permission, the PKB grant banner
+ * for those who must know (H6), main landmark.
+ */
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, access.loader);
-  return null;
+  const session = await requirePermission(request, access.loader);
+  const role = session.user.role;
+  if (!hasPermission(role, "read:pkb-grant-health")) return { grantBanner: null };
+  const grants = await grantsNeedingReauthorisation();
+  return {
+    grantBanner: {
+      canManage: hasPermission(role, "manage:pkb-grant"),
+      grants: grants.map((grant) => ({
+        connectionId: grant.connectionId,
+        label: grant.connection.label,
+      })),
+    },
+  };
 }
 
 export const meta: MetaFunction = ({ error }) => [
@@ -39,6 +55,7 @@ export function ErrorBoundary() {
 
 function ShellFrame({ children }: { children: ReactNode }) {
   const root = useRootData();
+  const shell = useRouteLoaderData<typeof loader>("routes/_shell/route");
   return (
     <>
       <a
@@ -48,6 +65,7 @@ function ShellFrame({ children }: { children: ReactNode }) {
         Skip to main content
       </a>
       {root?.user ? <AppHeader user={root.user} /> : null}
+      <GrantBanner banner={shell?.grantBanner ?? null} />
       <ToastMessage toast={root?.toast ?? null} />
       <main id="main-content" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8">
         {children}

@@ -79,6 +79,18 @@ export function appointmentResource(
             },
           ]
         : []),
+      // The clinic, as a Location participant (R4 allows it); `comment` repeats it for older readers.
+      ...(LOCATIONS[a.locationIndex]
+        ? [
+            {
+              actor: {
+                reference: `Location/clinic-${a.locationIndex + 1}`,
+                display: LOCATIONS[a.locationIndex],
+              },
+              status: "accepted",
+            },
+          ]
+        : []),
     ],
   };
 }

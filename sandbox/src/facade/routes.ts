@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { requireFacadeSystemCaller, type Route, type SandboxApp } from "../app.ts";
-import { header, type RequestContext } from "../http/context.ts";
-import { fhir, fhirError, type Reply } from "../http/reply.ts";
+import { header, MAX_BODY_BYTES, type RequestContext } from "../http/context.ts";
+import { fhir, fhirError, ReplyError, type Reply } from "../http/reply.ts";
 import {
   IDENTIFIER_SYSTEMS,
   isValidNationalNumber,
@@ -41,9 +41,23 @@ async function readIdentifiers(
   if (contentType !== "application/fhir+json" && contentType !== "application/json+fhir") {
     throw fhirError(415, "not-supported", "Content-Type must be application/fhir+json.");
   }
+  let text: string;
+  try {
+    text = await ctx.readBody();
+  } catch (error) {
+    // An oversized body is "too costly", not malformed, whatever it holds.
+    if (error instanceof ReplyError && error.reply.status === 413) {
+      throw fhirError(
+        413,
+        "too-costly",
+        `The request body is larger than ${MAX_BODY_BYTES} bytes; send fewer identifiers per call.`,
+      );
+    }
+    throw error;
+  }
   let body: unknown;
   try {
-    body = JSON.parse(await ctx.readBody());
+    body = JSON.parse(text);
   } catch {
     throw fhirError(400, "invalid", "The request body is not valid JSON.");
   }

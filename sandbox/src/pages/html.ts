@@ -84,6 +84,15 @@ dt{font-weight:700}
 dd{margin:0}
 .visually-hidden{position:absolute !important;width:1px;height:1px;margin:0;padding:0;overflow:hidden;clip:rect(0 0 0 0);border:0;white-space:nowrap}
 footer{color:#4c6272;font-size:.95rem;padding:0 0 2rem}
+.wrap.wide{max-width:68rem}
+.table-scroll{overflow-x:auto;margin:0 0 1.5rem}
+table{border-collapse:collapse;width:100%;font-size:1rem}
+caption{text-align:left;font-weight:700;padding:0 0 .5rem}
+th,td{text-align:left;vertical-align:top;padding:.45rem .6rem;border-bottom:1px solid #aeb7bd}
+thead th{border-bottom:2px solid #212b32}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+code{font-family:"Courier New",Courier,monospace;font-size:.95em;overflow-wrap:anywhere}
+ul.links{padding-left:1.25rem}
 `;
 
 export interface PageOptions {
@@ -92,6 +101,8 @@ export interface PageOptions {
   status?: number;
   /** Shown in the header next to the brand, e.g. "Sandbox". */
   tag?: string;
+  /** A wider column, for pages with tables. */
+  wide?: boolean;
 }
 
 export function page(options: PageOptions): Reply {
@@ -109,12 +120,12 @@ export function page(options: PageOptions): Reply {
       <body>
         <a class="skip" href="#main">Skip to main content</a>
         <header>
-          <div class="wrap">
+          <div class="${options.wide ? "wrap wide" : "wrap"}">
             <span class="brand">Patients Know Best</span
             ><span class="tag">${options.tag ?? "Sandbox"}</span>
           </div>
         </header>
-        <div class="wrap">
+        <div class="${options.wide ? "wrap wide" : "wrap"}">
           <main id="main" tabindex="-1">
             <div class="card">${options.body}</div>
           </main>

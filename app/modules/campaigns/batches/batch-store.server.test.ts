@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { FakeClock, setClock, systemClock } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { withTestDatabase } from "../../../../tests/support/database.ts";
 import { syntheticNhsNumber } from "../test-support.ts";
+import { offlineConnection } from "../testing.server.ts";
 import { holdLease, leaseNextBatch } from "./batch-store.server.ts";
 import { createStatusBatches, createTokenBatches } from "./create-batches.server.ts";
 
@@ -14,7 +14,7 @@ async function campaignWith(eligible: number) {
   const campaign = await db.campaign.create({
     data: {
       name: "Batches",
-      pkbConnectionId: randomUUID(),
+      pkbConnectionId: await offlineConnection(),
       channel: "LETTER",
       identifierKind: "NHS",
       state: "READY",

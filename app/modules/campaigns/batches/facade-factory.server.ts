@@ -1,20 +1,39 @@
+import { facadeClient } from "~/modules/pkb/facade-client.server.ts";
+import { loadConnectionCredentials } from "~/modules/pkb/connections.server.ts";
+import { systemTokenSource } from "~/modules/pkb/system-tokens.server.ts";
+import { prisma } from "~/platform/db.server.ts";
 import type { CampaignFacade } from "../pkb-port.ts";
 
 /**
- * Where a campaign's Facade client comes from: the campaign's PKB connection (endpoints, system
- * client, organisation public id). Until the connection settings are wired in, a process must
- * install a factory (the worker at start-up, tests with the sandbox's address).
+ * A campaign's Facade client: its PKB connection's endpoints, system client and organisation
+ * public id (`X-Org-Public-Id`). One client per connection per process, so the system token is
+ * fetched once and shared by the campaign's drivers.
  */
-export type CampaignFacadeFactory = (campaignId: string) => Promise<CampaignFacade>;
-
-const holder = globalThis as unknown as { __pkbDeskCampaignFacade?: CampaignFacadeFactory };
-
-export function setCampaignFacadeFactory(factory: CampaignFacadeFactory | undefined): void {
-  holder.__pkbDeskCampaignFacade = factory;
-}
+const clients = new Map<string, CampaignFacade>();
 
 export async function campaignFacade(campaignId: string): Promise<CampaignFacade> {
-  const factory = holder.__pkbDeskCampaignFacade;
-  if (!factory) throw new Error("No PKB connection is configured for campaigns in this process");
-  return factory(campaignId);
+  const db = await prisma();
+  const campaign = await db.campaign.findUniqueOrThrow({
+    where: { id: campaignId },
+    select: { pkbConnectionId: true },
+  });
+  const cached = clients.get(campaign.pkbConnectionId);
+  if (cached) return cached;
+  const connection = await loadConnectionCredentials(campaign.pkbConnectionId);
+  if (!connection) throw new Error("The campaign's PKB connection no longer exists");
+  const client = facadeClient({
+    endpoints: connection.endpoints,
+    organisationPublicId: connection.organisationPublicId,
+    token: systemTokenSource(connection.endpoints, {
+      clientId: connection.systemClient.id,
+      clientSecret: connection.systemClient.secret,
+    }),
+  });
+  clients.set(campaign.pkbConnectionId, client);
+  return client;
+}
+
+/** After a connection's settings change (and in tests): forget cached clients. */
+export function forgetCampaignFacades(): void {
+  clients.clear();
 }

@@ -6,6 +6,7 @@ import { withTestDatabase } from "../../../../tests/support/database.ts";
 import { signedInAs } from "../../../../tests/support/requests.ts";
 import { createCampaign } from "../campaigns.server.ts";
 import { syntheticNhsNumber } from "../test-support.ts";
+import { offlineConnection } from "../testing.server.ts";
 import { errorReportCsv } from "./error-report.server.ts";
 import { guessMapping, type ColumnMapping } from "./fields.ts";
 import { acceptMapping } from "./import.server.ts";
@@ -27,7 +28,7 @@ async function newCampaign(identifierKind: "NHS" | "CHI" | "HC" = "NHS") {
   const campaign = await createCampaign(
     {
       name: `Campaign ${randomUUID()}`,
-      pkbConnectionId: randomUUID(),
+      pkbConnectionId: await offlineConnection(),
       channel: "SMS",
       identifierKind,
       teamCode: null,

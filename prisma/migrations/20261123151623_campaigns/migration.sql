@@ -182,6 +182,9 @@ CREATE UNIQUE INDEX "Recipient_campaignId_nationalId_key" ON "Recipient"("campai
 CREATE INDEX "CampaignBatch_campaignId_operation_state_notBefore_idx" ON "CampaignBatch"("campaignId", "operation", "state", "notBefore");
 
 -- AddForeignKey
+ALTER TABLE "Campaign" ADD CONSTRAINT "Campaign_pkbConnectionId_fkey" FOREIGN KEY ("pkbConnectionId") REFERENCES "PkbConnection"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
 ALTER TABLE "CampaignImport" ADD CONSTRAINT "CampaignImport_campaignId_fkey" FOREIGN KEY ("campaignId") REFERENCES "Campaign"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
