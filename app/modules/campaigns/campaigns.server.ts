@@ -16,9 +16,18 @@ export interface ActionContext {
   clientAddress: string | null;
 }
 
+export class CampaignError extends Error {
+  override name = "CampaignError";
+}
+
 export async function createCampaign(input: CampaignInput, context: ActionContext) {
   const db = await prisma();
   return db.$transaction(async (tx) => {
+    const connection = await tx.pkbConnection.findUnique({
+      where: { id: input.pkbConnectionId },
+      select: { id: true },
+    });
+    if (!connection) throw new CampaignError("Choose the PKB organisation");
     const campaign = await tx.campaign.create({
       data: { ...input, createdById: context.actor.id },
     });

@@ -10,11 +10,7 @@ import { runBatchDriver } from "./batches/batch-driver.server.ts";
 import { campaignFacade, forgetCampaignFacades } from "./batches/facade-factory.server.ts";
 import { startEligibilityCheck } from "./eligibility/eligibility.server.ts";
 import { importedCampaign, sandboxConnection } from "./testing.server.ts";
-import {
-  retryFailedBatches,
-  startTokenGeneration,
-  TOKEN_MESSAGES,
-} from "./tokens/tokens.server.ts";
+import { retryFailedBatches, startTokenGeneration } from "./tokens/tokens.server.ts";
 
 /**
  * Eligibility and token generation end to end against the PKB sandbox over HTTP, with the real

@@ -13,7 +13,12 @@ import {
   CHANNEL_LABELS,
   IDENTIFIER_KIND_LABELS,
 } from "~/modules/campaigns/campaign-forms.ts";
-import { createCampaign, listCampaigns } from "~/modules/campaigns/campaigns.server.ts";
+import {
+  CampaignError,
+  createCampaign,
+  listCampaigns,
+} from "~/modules/campaigns/campaigns.server.ts";
+import { listConnections } from "~/modules/pkb/connections.server.ts";
 import { CAMPAIGN_STATE_LABELS } from "~/modules/campaigns/lifecycle.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
@@ -24,8 +29,12 @@ export const meta: MetaFunction = () => [{ title: "Campaigns – PKB Desk" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const session = await requirePermission(request, access.loader);
-  const campaigns = await listCampaigns();
+  const [campaigns, connections] = await Promise.all([listCampaigns(), listConnections()]);
   return {
+    connections: connections.map((connection) => ({
+      value: connection.id,
+      label: connection.label,
+    })),
     canManage: hasPermission(session.user.role, "manage:campaign"),
     campaigns: campaigns.map((campaign) => ({
       id: campaign.id,
@@ -44,7 +53,16 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.success) {
     return Response.json({ errors: formErrorsFromZod(parsed.error) }, { status: 400 });
   }
-  const campaign = await createCampaign(parsed.data, { actor, clientAddress });
+  let campaign;
+  try {
+    campaign = await createCampaign(parsed.data, { actor, clientAddress });
+  } catch (error) {
+    if (!(error instanceof CampaignError)) throw error;
+    return Response.json(
+      { errors: [{ field: "pkbConnectionId", message: error.message }] },
+      { status: 400 },
+    );
+  }
   return redirectWithToast(`/campaigns/${campaign.id}`, {
     kind: "success",
     message: "Campaign created. Upload a patient list next.",
@@ -55,7 +73,7 @@ const option = (labels: Record<string, string>) =>
   Object.entries(labels).map(([value, label]) => ({ value, label }));
 
 export default function CampaignsPage() {
-  const { campaigns, canManage } = useLoaderData<typeof loader>();
+  const { campaigns, canManage, connections } = useLoaderData<typeof loader>();
   const errors =
     useActionData<{ errors: Array<{ field?: string; message: string }> }>()?.errors ?? [];
   const fieldErrors = (field: string) => messagesFor(errors, field);
@@ -104,13 +122,20 @@ export default function CampaignsPage() {
           <Form method="post" noValidate>
             <CsrfInput />
             <TextField id="name" name="name" label="Campaign name" errors={fieldErrors("name")} />
-            <TextField
-              id="pkbConnectionId"
-              name="pkbConnectionId"
-              label="PKB organisation"
-              hint="The id of the PKB connection this campaign registers patients with."
-              errors={fieldErrors("pkbConnectionId")}
-            />
+            {connections.length === 0 ? (
+              <p className="mb-5 border-l-4 border-nhs-blue pl-3">
+                No PKB connection is set up yet: an administrator adds one under PKB connection.
+              </p>
+            ) : (
+              <SelectField
+                id="pkbConnectionId"
+                name="pkbConnectionId"
+                label="PKB organisation"
+                hint="The organisation whose patients this campaign registers."
+                options={connections}
+                errors={fieldErrors("pkbConnectionId")}
+              />
+            )}
             <SelectField
               id="identifierKind"
               name="identifierKind"
