@@ -49,6 +49,8 @@ export function identifierKey(identifier: PatientIdentifier): string {
 /** How a failed call is handled; PkbApiError carries these fields. */
 export interface CallFailure {
   status?: number;
+  /** attempts made inside the call (the client retries) */
+  attempts: number;
   retryable: boolean;
   outcomeUnknown: boolean;
   retryAfterMs?: number;
@@ -59,6 +61,7 @@ export function asCallFailure(error: unknown): CallFailure | null {
   const failure = error as Error & Partial<CallFailure> & { retryAfterMs?: number };
   return {
     status: typeof failure.status === "number" ? failure.status : undefined,
+    attempts: typeof failure.attempts === "number" ? failure.attempts : 1,
     retryable: failure.retryable === true,
     outcomeUnknown: failure.outcomeUnknown === true,
     retryAfterMs: failure.retryAfterMs,

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineJob } from "~/platform/jobs/define-job.ts";
-import { enqueue } from "~/platform/jobs/enqueue.server.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { runBatchDriver } from "./batch-driver.server.ts";
 import { campaignFacade } from "./facade-factory.server.ts";
@@ -54,6 +53,17 @@ export const batchDriverJob = defineJob({
     if (left > 0 && campaign?.state === active) await enqueue(batchDriverJob, payload);
   },
 });
+
+/**
+ * Loaded when first needed: the job runtime imports the job catalog, which imports this module,
+ * so a static import here would be a cycle that leaves this job undefined in the catalog.
+ */
+async function enqueue(
+  ...args: Parameters<typeof import("~/platform/jobs/enqueue.server.ts").enqueue>
+) {
+  const jobs = await import("~/platform/jobs/enqueue.server.ts");
+  return jobs.enqueue(...args);
+}
 
 /** Queues the campaign's drivers for one operation. */
 export async function startDrivers(

@@ -88,7 +88,7 @@ async function runOne(
             batch,
             retryDelayMs(batch.attempts),
             "PKB left some patients unanswered",
-            false,
+            0,
           ),
         );
       }
@@ -113,7 +113,8 @@ async function runOne(
           batch,
           retryDelayMs(batch.attempts, failure.retryAfterMs),
           detail,
-          failure.outcomeUnknown,
+          // Any attempt of the call may have reached PKB when its outcome is unknown.
+          failure.outcomeUnknown ? failure.attempts : 0,
         ),
       );
     } else if (batch.operation === "GENERATE_TOKENS" && failure.status === 400) {

@@ -36,7 +36,9 @@ export async function leaseNextBatch(
   // SKIP LOCKED: two workers asking at once get different batches, never the same one.
   const rows = await db.$queryRaw<LeasedBatch[]>`
     UPDATE "CampaignBatch" SET "state" = 'LEASED', "leaseUntil" = ${leaseUntil}, "leaseOwner" = ${owner},
-      "attempts" = "attempts" + 1
+      "attempts" = "attempts" + 1,
+      -- Taking over a lease that ran out: its worker died, perhaps after PKB had acted.
+      "outcomeUnknown" = "outcomeUnknown" + (CASE WHEN "state" = 'LEASED' THEN 1 ELSE 0 END)
     WHERE "id" = (
       SELECT "id" FROM "CampaignBatch"
       WHERE "campaignId" = ${campaignId}::uuid AND "operation" = ${operation}::"BatchOperation"
@@ -76,7 +78,8 @@ export async function releaseBatch(
   batch: LeasedBatch,
   delayMs: number,
   lastError: string,
-  outcomeUnknown: boolean,
+  /** calls PKB may have acted on without our seeing the answer */
+  outcomeUnknown: number,
 ) {
   await tx.campaignBatch.updateMany({
     where: { id: batch.id, state: "LEASED", leaseOwner: batch.leaseOwner },
@@ -86,7 +89,7 @@ export async function releaseBatch(
       leaseUntil: null,
       leaseOwner: null,
       lastError,
-      outcomeUnknown: { increment: outcomeUnknown ? 1 : 0 },
+      outcomeUnknown: { increment: outcomeUnknown },
     },
   });
 }

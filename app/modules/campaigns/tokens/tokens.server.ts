@@ -96,7 +96,9 @@ export async function processTokenBatch(
     members.map((member) => ({ system, value: member.nationalId })),
   );
   // Earlier calls for this batch whose outcome was unknown may each have issued a pair.
-  const earlierUnknown = batch.outcomeUnknown + (answer.meta.outcomeUnknown ? 1 : 0);
+  // (An upper bound: any of this call's earlier attempts may have acted when one was unknown.)
+  const earlierUnknown =
+    batch.outcomeUnknown + (answer.meta.outcomeUnknown ? answer.meta.attempts - 1 : 0);
   const stored: Array<{ id: string; token: string; code: string; expiry: Date }> = [];
   const leftOut: string[] = [];
   for (const member of members) {
