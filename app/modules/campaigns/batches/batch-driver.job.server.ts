@@ -58,11 +58,9 @@ export const batchDriverJob = defineJob({
  * Loaded when first needed: the job runtime imports the job catalog, which imports this module,
  * so a static import here would be a cycle that leaves this job undefined in the catalog.
  */
-async function enqueue(
-  ...args: Parameters<typeof import("~/platform/jobs/enqueue.server.ts").enqueue>
-) {
+async function enqueue(job: typeof batchDriverJob, payload: z.input<typeof DriverPayload>) {
   const jobs = await import("~/platform/jobs/enqueue.server.ts");
-  return jobs.enqueue(...args);
+  return jobs.enqueue(job, payload);
 }
 
 /** Queues the campaign's drivers for one operation. */
