@@ -3,6 +3,9 @@ import iconv from "iconv-lite";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticNhsNumber } from "~/modules/campaigns/test-support.ts";
+import { sandboxConnection } from "~/modules/campaigns/testing.server.ts";
+import { startTestSandbox, type TestSandbox } from "~/modules/pkb/testing/pkb-sandbox.ts";
+import { setDatabase } from "~/platform/db.server.ts";
 import { launchChromium, screenshot, seriousAxeViolations, ukContext } from "../support/browser.ts";
 import {
   startPortal,
@@ -18,15 +21,28 @@ import {
  */
 let portal: RunningPortal;
 let browser: Browser;
+let pkb: TestSandbox;
 
 beforeAll(async () => {
-  portal = await startPortal();
+  // Token generation is slowed so the progress bar, pause and resume can be seen.
+  pkb = await startTestSandbox({
+    patients: 4000,
+    faults: { "facade.generate-invitation-tokens": { latencyMs: 1500 } },
+  });
+  // The connection's secrets are sealed here with the key the portal process will use.
+  process.env.ENCRYPTION_KEYS = PORTAL_KEYS;
+  portal = await startPortal({ ENCRYPTION_KEYS: PORTAL_KEYS }, async (database) => {
+    setDatabase(database);
+    await sandboxConnection(pkb.sandbox.url, pkb.trustPublicId, "Riverside (PKB sandbox)");
+    setDatabase(undefined);
+  });
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
   await portal?.stop();
+  await pkb?.close();
 });
 
 async function signIn(page: Page) {
@@ -43,6 +59,7 @@ async function checkPage(page: Page, name: string) {
   expect(await seriousAxeViolations(page), `axe violations on ${name}`).toEqual([]);
 }
 
+const PORTAL_KEYS = `e2e1:${Buffer.alloc(32, 7).toString("base64")}`;
 const good = Array.from({ length: 40 }, (_, index) => syntheticNhsNumber(100 + index));
 
 describe("a campaign in the browser", () => {
@@ -54,7 +71,7 @@ describe("a campaign in the browser", () => {
     await checkPage(page, "campaigns-list-empty");
 
     await page.getByLabel("Campaign name").fill("Winter outpatients");
-    await page.getByLabel("PKB organisation").fill("8a4f2c1e-3b5d-4e6f-9a7b-1c2d3e4f5a6b");
+    await page.getByLabel("PKB organisation").selectOption({ label: "Riverside (PKB sandbox)" });
     await page.getByLabel("Which number do the lists carry?").selectOption("NHS");
     await page.getByLabel("How will invitations be sent?").selectOption("SMS");
     await page.getByRole("button", { name: "Create campaign" }).click();
@@ -127,6 +144,70 @@ describe("a campaign in the browser", () => {
     ]);
     // No patient identifier reached the logs.
     for (const nhs of good) expect(portal.logs()).not.toContain(nhs);
+    await context.close();
+  });
+
+  it("checks eligibility, opens a bucket, and generates codes with pause and resume", async () => {
+    const context = await ukContext(browser);
+    const page = await context.newPage();
+    await signIn(page);
+    await page.goto(`${portal.url}/campaigns`);
+    await page.getByLabel("Campaign name").fill("Spring registration");
+    await page.getByLabel("PKB organisation").selectOption({ label: "Riverside (PKB sandbox)" });
+    await page.getByLabel("Which number do the lists carry?").selectOption("NHS");
+    await page.getByLabel("How will invitations be sent?").selectOption("LETTER");
+    await page.getByRole("button", { name: "Create campaign" }).click();
+    await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
+
+    // The sandbox's own export of its patients: NHS, CHI and H&C numbers mixed (the last two
+    // fail as NHS numbers and are reported), mobiles shared by many (flagged for review, H3).
+    const csv = await (
+      await fetch(`${pkb.sandbox.url}/_sandbox/patients?category=any&limit=4000&format=csv`, {
+        headers: { "x-sandbox-admin-key": pkb.sandbox.adminKey },
+      })
+    ).text();
+    await page.getByLabel("Patient list (CSV)").setInputFiles({
+      name: "sandbox-patients.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(csv),
+    });
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.getByRole("heading", { name: /Choose the columns of/ }).waitFor();
+    // Leave contact details out so that shared mobiles do not hold patients for review here.
+    await page.getByLabel("Mobile number").selectOption("");
+    await page.getByLabel("E-mail address").selectOption("");
+    await page.getByRole("button", { name: "Import the list" }).click();
+    await page
+      .getByRole("button", { name: "Check eligibility with PKB" })
+      .waitFor({ timeout: 60_000 });
+    await page.getByRole("button", { name: "Check eligibility with PKB" }).click();
+    await page
+      .getByRole("button", { name: "Generate invitation codes" })
+      .waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId("campaign-state").textContent()).toBe("Ready to generate");
+    await checkPage(page, "campaign-ready");
+
+    await page.getByRole("link", { name: "Under 16" }).click();
+    await page.getByRole("heading", { name: "Under 16" }).waitFor();
+    expect(await page.getByRole("row").count()).toBeGreaterThan(1);
+    await checkPage(page, "campaign-bucket-under-16");
+    await page.getByRole("link", { name: /Back to/ }).click();
+
+    await page.getByRole("button", { name: "Generate invitation codes" }).click();
+    await page.getByTestId("batch-progress-text").waitFor();
+    const first = await page.getByTestId("batch-progress-text").textContent();
+    await checkPage(page, "campaign-generating");
+    await page.getByRole("button", { name: "Pause" }).click();
+    await expect.poll(() => page.getByTestId("campaign-state").textContent()).toBe("Paused");
+    await checkPage(page, "campaign-paused");
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect
+      .poll(() => page.getByTestId("batch-progress-text").textContent(), { timeout: 30_000 })
+      .not.toBe(first);
+    await expect
+      .poll(() => page.getByTestId("campaign-state").textContent(), { timeout: 90_000 })
+      .toBe("Invitations generated");
+    await checkPage(page, "campaign-generated");
     await context.close();
   });
 });
