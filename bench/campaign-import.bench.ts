@@ -8,7 +8,6 @@
  *   DATABASE_URL=postgresql://… npx tsx bench/campaign-import.bench.ts   # on PostgreSQL
  * Writes bench/results/campaign-import-<backend>-<rows>.json.
  */
-import { randomUUID } from "node:crypto";
 import {
   createReadStream,
   createWriteStream,
@@ -26,6 +25,7 @@ import { acceptMapping } from "../app/modules/campaigns/import/import.server.ts"
 import { runImport } from "../app/modules/campaigns/import/run-import.server.ts";
 import { storeUpload } from "../app/modules/campaigns/import/upload.server.ts";
 import { syntheticNhsNumber } from "../app/modules/campaigns/test-support.ts";
+import { offlineConnection } from "../app/modules/campaigns/testing.server.ts";
 
 process.env.LOG_LEVEL ??= "silent";
 const ROWS = Number(process.env.ROWS ?? 100_000);
@@ -61,7 +61,7 @@ async function main() {
     const campaign = await database.prisma.campaign.create({
       data: {
         name: "Bench",
-        pkbConnectionId: randomUUID(),
+        pkbConnectionId: await offlineConnection(),
         channel: "LETTER",
         identifierKind: "NHS",
       },
