@@ -34,6 +34,7 @@ export default [
     ...prefix("campaigns", [
       index("routes/_shell.campaigns._index/route.tsx"),
       route(":campaignId", "routes/_shell.campaigns.$campaignId/route.tsx"),
+      route(":campaignId/review", "routes/_shell.campaigns.$campaignId.review/route.tsx"),
       route(
         ":campaignId/buckets/:bucket",
         "routes/_shell.campaigns.$campaignId.buckets.$bucket/route.tsx",

@@ -381,7 +381,13 @@ export default function CampaignPage() {
             <tbody>
               {data.states.map((row) => (
                 <tr key={row.state} className="border-b border-nhs-pale-grey">
-                  <td className="py-2 pr-4">{row.label}</td>
+                  <td className="py-2 pr-4">
+                    {row.state === "NEEDS_REVIEW" ? (
+                      <Link to={`/campaigns/${campaign.id}/review`}>{row.label}</Link>
+                    ) : (
+                      row.label
+                    )}
+                  </td>
                   <td className="py-2 pr-4 text-right tabular-nums">
                     {row.count.toLocaleString("en-GB")}
                   </td>
