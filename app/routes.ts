@@ -36,6 +36,23 @@ export default [
         "routes/_shell.admin.pkb.$connectionId.settings/route.tsx",
       ),
     ]),
+    ...prefix("campaigns", [
+      index("routes/_shell.campaigns._index/route.tsx"),
+      route(":campaignId", "routes/_shell.campaigns.$campaignId/route.tsx"),
+      route(":campaignId/review", "routes/_shell.campaigns.$campaignId.review/route.tsx"),
+      route(
+        ":campaignId/buckets/:bucket",
+        "routes/_shell.campaigns.$campaignId.buckets.$bucket/route.tsx",
+      ),
+      route(
+        ":campaignId/buckets/:bucket/list.csv",
+        "routes/_shell.campaigns.$campaignId.buckets.$bucket[.csv].ts",
+      ),
+      route(
+        ":campaignId/imports/:importId/errors.csv",
+        "routes/_shell.campaigns.$campaignId.imports.$importId.errors[.csv].ts",
+      ),
+    ]),
     route("pkb/oauth/callback", "routes/_shell.pkb.oauth.callback/route.tsx"),
     route("*", "routes/_shell.$/route.tsx"),
   ]),

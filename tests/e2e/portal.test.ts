@@ -62,7 +62,7 @@ const REACHABLE: Record<Role, string[]> = {
     "/admin/audit",
     "/admin/jobs",
   ],
-  CAMPAIGN_MANAGER: ["/", "/account"],
+  CAMPAIGN_MANAGER: ["/", "/account", "/campaigns"],
   TEAM_LEAD: ["/", "/account", "/admin/teams"],
   REQUEST_HANDLER: ["/", "/account"],
   VIEWER: ["/", "/account"],

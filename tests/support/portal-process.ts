@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Role } from "~/generated/prisma/enums.ts";
 import { upsertStaffAccount } from "~/modules/auth/staff-seed.server.ts";
-import { openDatabase } from "~/platform/db.server.ts";
+import { openDatabase, type Database } from "~/platform/db.server.ts";
 
 /** A real portal process (the production build behind server/index.ts) for browser tests. */
 export interface RunningPortal {
@@ -48,7 +48,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startPortal(env: Record<string, string> = {}): Promise<RunningPortal> {
+export async function startPortal(
+  env: Record<string, string> = {},
+  /** Extra set-up on the portal's database before it starts (e.g. a PKB connection). */
+  prepare?: (database: Database) => Promise<void>,
+): Promise<RunningPortal> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "pkbdesk-e2e-"));
   const pgliteDir = path.join(dataDir, "pglite");
   const database = await openDatabase({ dataDir: pgliteDir });
@@ -59,6 +63,7 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Run
       password: TEST_PASSWORD,
     });
   }
+  await prepare?.(database);
   await database.close();
 
   const port = await freePort();

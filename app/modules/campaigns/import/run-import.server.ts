@@ -1,0 +1,434 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { parse, type Info } from "csv-parse";
+import iconv from "iconv-lite";
+import type { Prisma } from "~/generated/prisma/client.ts";
+import { SYSTEM_ACTOR } from "~/modules/audit/audit.server.ts";
+import type { NationalIdKind } from "~/modules/pkb/identifiers.ts";
+import { now } from "~/platform/clock.ts";
+import { prisma } from "~/platform/db.server.ts";
+import { getLogger } from "~/platform/logger.server.ts";
+import { transitionCampaign } from "../lifecycle.server.ts";
+import { IMPORT_FIELDS, type ColumnMapping, type ImportField } from "./fields.ts";
+import { maskValue } from "./mask.ts";
+import { readUpload } from "./upload.server.ts";
+import { validateRow, type RowProblem, type ValidRecipient } from "./validate-row.ts";
+
+/**
+ * Imports one uploaded list: streams it (memory bounded by one chunk of rows, never by the file),
+ * validates each row, collapses duplicates and writes each chunk — recipients, row errors and the
+ * resume cursor — in one transaction. A worker killed mid-file re-runs from the last committed
+ * chunk, so no row is lost or counted twice.
+ */
+export const ROWS_PER_CHUNK = 2000;
+/** A cell longer than this is refused (names, numbers and addresses are far shorter). */
+export const MAX_CELL_CHARS = 1000;
+/** A record longer than this stops the parser (memory guard against a quote that never closes). */
+const MAX_RECORD_BYTES = 1024 * 1024;
+
+export const IMPORT_MESSAGES = {
+  ragged: (cells: number, columns: number) =>
+    `This row has ${cells} cells but the header has ${columns}; a delimiter is missing or extra`,
+  cellTooLong: (header: string, length: number) =>
+    `The value in column “${header}” is ${length} characters long; the limit is ${MAX_CELL_CHARS}`,
+  quoteNotClosed:
+    'A quote (") opens in this row and is never closed, so the rest of the file could not be read. Fix the quote and upload the remaining rows again.',
+  badQuote: 'This row has a quote (") in the wrong place, so its cells could not be told apart',
+  recordTooLarge:
+    "This row is larger than 1 MB (usually a quote that is never closed), so the rest of the file could not be read. Fix the row and upload the remaining rows again.",
+  unreadable: (detail: string) => `This row could not be read as CSV (${detail})`,
+  duplicateConflict: (firstRow: number, row: number) =>
+    `Listed more than once with different details (rows ${firstRow} and ${row}); check which is right`,
+  sharedMobile: (count: number) =>
+    `The mobile number is shared with ${count - 1} other patient${count > 2 ? "s" : ""} in this campaign`,
+  sharedEmail: (count: number) =>
+    `The e-mail address is shared with ${count - 1} other patient${count > 2 ? "s" : ""} in this campaign`,
+} as const;
+
+interface RowError {
+  row: number;
+  field: ImportField | "row";
+  value: string;
+  reason: string;
+}
+
+interface GoodRow {
+  row: number;
+  recipient: ValidRecipient;
+}
+
+interface Chunk {
+  good: GoodRow[];
+  errors: RowError[];
+  rowsRead: number;
+  lastLine: number;
+  lastRow: number;
+}
+
+const KINDS: Record<"NHS" | "CHI" | "HC", NationalIdKind> = { NHS: "nhs", CHI: "chi", HC: "hc" };
+
+export async function runImport(importId: string): Promise<void> {
+  const db = await prisma();
+  const started = await db.campaignImport.findUnique({
+    where: { id: importId },
+    include: { campaign: { select: { id: true, identifierKind: true, state: true } } },
+  });
+  if (!started || started.state === "DONE" || started.state === "FAILED") return;
+  if (started.state === "UPLOADED") throw new Error("import has no column mapping yet");
+  const campaignId = started.campaign.id;
+  if (started.campaign.state !== "IMPORTING") {
+    await failImport(importId, "The campaign was cancelled before the list was imported.");
+    return;
+  }
+  await db.campaignImport.update({
+    where: { id: importId },
+    data: { state: "RUNNING", startedAt: started.startedAt ?? now() },
+  });
+
+  const kind = KINDS[started.campaign.identifierKind];
+  const mapping = (started.mapping ?? {}) as ColumnMapping;
+  const columns = columnIndexes(started.headers, mapping);
+  const today = now().toISOString().slice(0, 10);
+  const resumeLine = started.resumeLine;
+  let skippedRecords = 0;
+  // Rows already committed by an earlier run are skipped by file line (the resume cursor).
+  let chunk: Chunk = emptyChunk(started.resumeRow, resumeLine);
+
+  const parser = parse({
+    delimiter: started.delimiter,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_records_with_error: true,
+    skip_empty_lines: true,
+    info: true,
+    max_record_size: MAX_RECORD_BYTES,
+    record_delimiter: ["\r\n", "\n", "\r"],
+  });
+  parser.on("skip", (error: Error & { code?: string; lines?: number }) => {
+    skippedRecords++;
+    const line = error.lines ?? 0;
+    if (line <= resumeLine) return;
+    chunk.lastRow += 1;
+    chunk.lastLine = line;
+    chunk.rowsRead++;
+    chunk.errors.push({ row: chunk.lastRow, field: "row", value: "", reason: parseProblem(error) });
+  });
+
+  const source = Readable.from(readUpload(importId));
+  const decoded = source.pipe(iconv.decodeStream(started.encoding));
+  const feeding = pipeline(decoded, parser);
+  let cancelled = false;
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+    if (info.records === 1) continue; // the header
+    if (info.lines <= resumeLine) continue;
+    const row = info.records + skippedRecords;
+    chunk.lastRow = row;
+    chunk.lastLine = info.lines;
+    chunk.rowsRead++;
+    checkRecord(record, row, started.headers, columns, kind, today, chunk);
+    if (chunk.rowsRead >= ROWS_PER_CHUNK) {
+      if (!(await commitChunk(importId, campaignId, chunk))) {
+        cancelled = true;
+        break;
+      }
+      chunk = emptyChunk(chunk.lastRow, chunk.lastLine);
+    }
+  }
+  if (cancelled) {
+    source.destroy();
+    await feeding.catch(() => undefined);
+    await failImport(importId, "The campaign was cancelled while the list was importing.");
+    return;
+  }
+  await feeding;
+  if (!(await commitChunk(importId, campaignId, chunk))) {
+    await failImport(importId, "The campaign was cancelled while the list was importing.");
+    return;
+  }
+  await finishImport(importId, campaignId);
+}
+
+function emptyChunk(lastRow: number, lastLine: number): Chunk {
+  return { good: [], errors: [], rowsRead: 0, lastLine, lastRow };
+}
+
+function columnIndexes(headers: string[], mapping: ColumnMapping) {
+  const indexes: Partial<Record<ImportField, number>> = {};
+  for (const field of IMPORT_FIELDS) {
+    const header = mapping[field];
+    if (!header) continue;
+    const index = headers.indexOf(header);
+    if (index >= 0) indexes[field] = index;
+  }
+  return indexes;
+}
+
+function checkRecord(
+  record: string[],
+  row: number,
+  headers: string[],
+  columns: Partial<Record<ImportField, number>>,
+  kind: NationalIdKind,
+  today: string,
+  chunk: Chunk,
+) {
+  if (record.every((cell) => cell.trim() === "")) {
+    chunk.rowsRead--; // a row of empty cells (spreadsheets leave them) is not a patient
+    return;
+  }
+  const extra = record.slice(headers.length);
+  if (record.length < headers.length || extra.some((cell) => cell.trim() !== "")) {
+    chunk.errors.push({
+      row,
+      field: "row",
+      value: "",
+      reason: IMPORT_MESSAGES.ragged(record.length, headers.length),
+    });
+    return;
+  }
+  const tooLong = record.findIndex((cell) => cell.length > MAX_CELL_CHARS);
+  if (tooLong >= 0) {
+    const field = IMPORT_FIELDS.find((candidate) => columns[candidate] === tooLong) ?? "row";
+    chunk.errors.push({
+      row,
+      field,
+      value: "",
+      reason: IMPORT_MESSAGES.cellTooLong(headers[tooLong]!, record[tooLong]!.length),
+    });
+    return;
+  }
+  const values: Partial<Record<ImportField, string>> = {};
+  for (const field of IMPORT_FIELDS) {
+    const index = columns[field];
+    if (index !== undefined) values[field] = record[index];
+  }
+  const result = validateRow(kind, values, today);
+  if (result.ok) chunk.good.push({ row, recipient: result.recipient });
+  else for (const problem of result.problems) chunk.errors.push(toRowError(row, problem));
+}
+
+function toRowError(row: number, problem: RowProblem): RowError {
+  return { row, field: problem.field, value: problem.value, reason: problem.reason };
+}
+
+function parseProblem(error: Error & { code?: string }): string {
+  switch (error.code) {
+    case "CSV_QUOTE_NOT_CLOSED":
+      return IMPORT_MESSAGES.quoteNotClosed;
+    case "CSV_MAX_RECORD_SIZE":
+      return IMPORT_MESSAGES.recordTooLarge;
+    case "CSV_INVALID_CLOSING_QUOTE":
+    case "INVALID_OPENING_QUOTE":
+      return IMPORT_MESSAGES.badQuote;
+    default:
+      return IMPORT_MESSAGES.unreadable(error.code ?? "unknown problem");
+  }
+}
+
+function sameDetails(a: ValidRecipient, b: ValidRecipient): boolean {
+  const same = (x: string | null, y: string | null) =>
+    (x ?? "").toLowerCase() === (y ?? "").toLowerCase();
+  return (
+    same(a.givenName, b.givenName) &&
+    same(a.familyName, b.familyName) &&
+    a.dateOfBirth === b.dateOfBirth &&
+    a.mobile === b.mobile &&
+    a.email === b.email
+  );
+}
+
+/** Writes one chunk in one transaction; false when the campaign is no longer importing. */
+async function commitChunk(importId: string, campaignId: string, chunk: Chunk): Promise<boolean> {
+  const db = await prisma();
+  // Collapse duplicates inside the chunk first; duplicates across chunks meet the unique index.
+  const firstSeen = new Map<string, GoodRow>();
+  const conflicts = new Map<string, string>();
+  let collapsed = 0;
+  for (const good of chunk.good) {
+    const earlier = firstSeen.get(good.recipient.nationalId);
+    if (!earlier) firstSeen.set(good.recipient.nationalId, good);
+    else {
+      collapsed++;
+      if (
+        !sameDetails(earlier.recipient, good.recipient) &&
+        !conflicts.has(good.recipient.nationalId)
+      ) {
+        conflicts.set(
+          good.recipient.nationalId,
+          IMPORT_MESSAGES.duplicateConflict(earlier.row, good.row),
+        );
+      }
+    }
+  }
+  const rows = [...firstSeen.values()];
+  return db.$transaction(
+    async (tx) => {
+      const campaign = await tx.$queryRaw<Array<{ state: string }>>`
+        SELECT "state"::text AS "state" FROM "Campaign" WHERE "id" = ${campaignId}::uuid FOR SHARE`;
+      if (campaign[0]?.state !== "IMPORTING") return false;
+      const inserted = await insertRecipients(tx, importId, campaignId, rows);
+      const notInserted = rows.filter((good) => !inserted.has(good.recipient.nationalId));
+      if (notInserted.length > 0) {
+        const existing = await tx.recipient.findMany({
+          where: {
+            campaignId,
+            nationalId: { in: notInserted.map((good) => good.recipient.nationalId) },
+          },
+          select: {
+            nationalId: true,
+            givenName: true,
+            familyName: true,
+            dateOfBirth: true,
+            mobile: true,
+            email: true,
+            sourceRow: true,
+            reviewReason: true,
+          },
+        });
+        const byId = new Map(existing.map((recipient) => [recipient.nationalId, recipient]));
+        for (const good of notInserted) {
+          collapsed++;
+          const earlier = byId.get(good.recipient.nationalId);
+          if (!earlier) continue;
+          const earlierDetails: ValidRecipient = {
+            ...earlier,
+            dateOfBirth: earlier.dateOfBirth?.toISOString().slice(0, 10) ?? null,
+          };
+          if (!sameDetails(earlierDetails, good.recipient) && !earlier.reviewReason) {
+            conflicts.set(
+              good.recipient.nationalId,
+              IMPORT_MESSAGES.duplicateConflict(earlier.sourceRow, good.row),
+            );
+          }
+        }
+      }
+      for (const [nationalId, reason] of conflicts) {
+        await tx.recipient.updateMany({
+          where: { campaignId, nationalId, state: "IMPORTED", reviewReason: null },
+          data: { state: "NEEDS_REVIEW", reviewReason: reason },
+        });
+      }
+      await insertErrors(tx, importId, chunk.errors);
+      await tx.campaignImport.update({
+        where: { id: importId },
+        data: {
+          rowsRead: { increment: chunk.rowsRead },
+          rowsAccepted: { increment: inserted.size },
+          rowsRejected: { increment: new Set(chunk.errors.map((error) => error.row)).size },
+          duplicatesCollapsed: { increment: collapsed },
+          rowsFlagged: { increment: conflicts.size },
+          resumeLine: chunk.lastLine,
+          resumeRow: chunk.lastRow,
+        },
+      });
+      return true;
+    },
+    { timeout: 60_000 },
+  );
+}
+
+async function insertRecipients(
+  tx: Prisma.TransactionClient,
+  importId: string,
+  campaignId: string,
+  rows: GoodRow[],
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const column = <T>(pick: (recipient: ValidRecipient) => T) =>
+    rows.map((good) => pick(good.recipient));
+  const inserted = await tx.$queryRaw<Array<{ nationalId: string }>>`
+    INSERT INTO "Recipient" ("id", "campaignId", "importId", "nationalId", "givenName", "familyName",
+      "dateOfBirth", "mobile", "email", "sourceRow", "state", "updatedAt")
+    SELECT gen_random_uuid(), ${campaignId}::uuid, ${importId}::uuid, n, g, f, d::date, m, e, r,
+      'IMPORTED'::"RecipientState", now()
+    FROM unnest(${column((r) => r.nationalId)}::text[], ${column((r) => r.givenName)}::text[],
+      ${column((r) => r.familyName)}::text[], ${column((r) => r.dateOfBirth)}::text[],
+      ${column((r) => r.mobile)}::text[], ${column((r) => r.email)}::text[],
+      ${rows.map((good) => good.row)}::int[]) AS t(n, g, f, d, m, e, r)
+    ON CONFLICT ("campaignId", "nationalId") DO NOTHING
+    RETURNING "nationalId"`;
+  return new Set(inserted.map((row) => row.nationalId));
+}
+
+async function insertErrors(tx: Prisma.TransactionClient, importId: string, errors: RowError[]) {
+  if (errors.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO "ImportRowError" ("importId", "rowNumber", "field", "maskedValue", "reason")
+    SELECT ${importId}::uuid, r, f, v, why
+    FROM unnest(${errors.map((error) => error.row)}::int[], ${errors.map((error) => error.field)}::text[],
+      ${errors.map((error) => maskValue(error.field, error.value))}::text[],
+      ${errors.map((error) => error.reason)}::text[]) AS t(r, f, v, why)`;
+}
+
+/** H3: one mobile or e-mail shared by several patients goes to a person before anyone is invited. */
+async function flagSharedContacts(
+  tx: Prisma.TransactionClient,
+  campaignId: string,
+): Promise<number> {
+  let flagged = 0;
+  for (const column of ["mobile", "email"] as const) {
+    // One pass with a window count (a self-join on an unindexed column is quadratic on PGlite).
+    const rows = await tx.$queryRawUnsafe<Array<{ id: string; shared: number }>>(
+      `SELECT s."id", s."shared" FROM (
+         SELECT "id", "state", count(*) OVER (PARTITION BY "${column}")::int AS "shared"
+         FROM "Recipient" WHERE "campaignId" = $1::uuid AND "${column}" IS NOT NULL) s
+       WHERE s."shared" > 1 AND s."state" = 'IMPORTED'`,
+      campaignId,
+    );
+    const byCount = new Map<number, string[]>();
+    for (const { id, shared } of rows) byCount.set(shared, [...(byCount.get(shared) ?? []), id]);
+    for (const [shared, ids] of byCount) {
+      // RECIPIENT_EVENTS.flag
+      await tx.recipient.updateMany({
+        where: { id: { in: ids }, state: "IMPORTED" },
+        data: {
+          state: "NEEDS_REVIEW",
+          reviewReason:
+            column === "mobile"
+              ? IMPORT_MESSAGES.sharedMobile(shared)
+              : IMPORT_MESSAGES.sharedEmail(shared),
+        },
+      });
+    }
+    flagged += rows.length;
+  }
+  return flagged;
+}
+
+async function finishImport(importId: string, campaignId: string) {
+  const db = await prisma();
+  await db.$transaction(
+    async (tx) => {
+      const flagged = await flagSharedContacts(tx, campaignId);
+      const done = await tx.campaignImport.update({
+        where: { id: importId },
+        data: { state: "DONE", finishedAt: now(), rowsFlagged: { increment: flagged } },
+      });
+      await tx.campaignUploadChunk.deleteMany({ where: { importId } });
+      await transitionCampaign(tx, campaignId, "import-finished", {
+        actor: SYSTEM_ACTOR,
+        details: {
+          importId,
+          rowsRead: done.rowsRead,
+          rowsAccepted: done.rowsAccepted,
+          rowsRejected: done.rowsRejected,
+          duplicatesCollapsed: done.duplicatesCollapsed,
+          rowsFlagged: done.rowsFlagged,
+        },
+      });
+    },
+    { timeout: 60_000 },
+  );
+  getLogger().info({ importId, campaignId }, "campaign list imported");
+}
+
+async function failImport(importId: string, message: string) {
+  const db = await prisma();
+  await db.$transaction([
+    db.campaignImport.update({
+      where: { id: importId },
+      data: { state: "FAILED", failureMessage: message, finishedAt: now() },
+    }),
+    db.campaignUploadChunk.deleteMany({ where: { importId } }),
+  ]);
+}

@@ -1,0 +1,5 @@
+import { batchDriverJob } from "./batches/batch-driver.job.server.ts";
+import { campaignImportJob } from "./import/import.job.server.ts";
+
+/** The campaign jobs, registered in app/platform/jobs/catalog.server.ts. */
+export const campaignJobs = [campaignImportJob, batchDriverJob];
