@@ -88,6 +88,13 @@ async function connectAndGrant(admin: Page) {
   await admin.getByLabel("Aggregated client secret").fill("pkb-desk-aggregated-secret");
   await admin.getByRole("button", { name: "Save PKB organisation" }).click();
   await admin.waitForURL(/\/admin\/pkb\/[0-9a-f-]{36}$/);
+  // Test connection: one harmless call per PKB surface, each reported in words.
+  await admin.getByRole("button", { name: "Test connection" }).click();
+  await expect
+    .poll(() => admin.getByRole("heading", { name: /Every PKB surface answered/ }).count())
+    .toBe(1);
+  expect(await admin.getByText(/^Works: /).count()).toBe(6);
+  await checkPage(admin, "connection-tested");
   await admin.getByRole("button", { name: "Grant access" }).click();
   await admin.waitForURL((url) => url.href.startsWith(`${sandbox.url}/apiAuthorize.action`));
   await admin.getByLabel("Email address").fill(sandbox.demoLogin.username);
