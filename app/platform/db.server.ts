@@ -71,6 +71,15 @@ async function openPostgres(
   options: OpenDatabaseOptions,
 ): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: 4 });
+  // An idle connection the server ends (failover, a DBA's pg_terminate_backend) is reported as an
+  // 'error' on its pool; with nobody listening Node would end the whole process. The pool opens a
+  // new connection on next use, so a warning is all it needs.
+  const onIdleConnectionLost = (error: Error) =>
+    getLogger().warn(
+      { code: (error as { code?: unknown }).code },
+      "database connection lost while idle",
+    );
+  pool.on("error", onIdleConnectionLost);
   if (!options.skipMigrations) {
     // Migrations need one connection throughout: the advisory lock is per session.
     const client = await pool.connect();
@@ -80,7 +89,9 @@ async function openPostgres(
       client.release();
     }
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max: 8 }) });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg({ connectionString, max: 8 }, { onPoolError: onIdleConnectionLost }),
+  });
   return {
     backend: "postgres",
     prisma,

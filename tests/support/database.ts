@@ -29,6 +29,17 @@ export async function createTestDatabase(): Promise<Database> {
         await database.close();
         const dropper = new pg.Client({ connectionString: url });
         await dropper.connect();
+        // Connections still closing (a stopped job runtime's pool) get up to 5 s to go on their
+        // own: a forced drop terminates them, and a client that is mid-close reports that as an
+        // error nobody listens for any more, failing the run after every test passed.
+        for (let waited = 0; waited < 5_000; waited += 100) {
+          const { rows } = await dropper.query<{ open: number }>(
+            "SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1",
+            [name],
+          );
+          if (rows[0]!.open === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await dropper.end();
       },
