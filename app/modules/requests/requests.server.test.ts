@@ -60,9 +60,9 @@ const audit = (userId: string) => ({
 
 describe("picking the appointment for a request that needs a person", () => {
   it("records the pick with its snapshot and an audit entry", async () => {
-    const handler = await signedInAs("REQUEST_HANDLER");
+    const handler = await signedInAs("TEAM_LEAD");
     const request = await seedRequest("NEEDS_MATCHING");
-    const viewer = { id: handler.userId, role: "REQUEST_HANDLER" as const, teamIds: [] };
+    const viewer = { id: handler.userId, role: "TEAM_LEAD" as const, teamIds: [] };
     await pickAppointment(viewer, request.id, "appt-b", audit(handler.userId));
     const after = await db.current().prisma.appointmentRequest.findUniqueOrThrow({
       where: { id: request.id },
@@ -75,19 +75,16 @@ describe("picking the appointment for a request that needs a person", () => {
     });
     expect(after.matchedStart?.toISOString()).toBe("2026-05-14T09:30:00.000Z");
     const events = await db.current().prisma.auditEvent.findMany({
-      where: { entityId: request.id, action: "request.match" },
+      where: { entityId: request.id, action: "request.rematch" },
     });
     expect(events).toHaveLength(1);
-    expect(events[0]?.details).toEqual({
-      appointmentId: "appt-b",
-      previousState: "NEEDS_MATCHING",
-    });
+    expect(events[0]?.details).toEqual({ appointmentId: "appt-b", from: "NEW", to: "NEW" });
   });
 
   it("refuses an appointment that is not one of this patient's candidates", async () => {
-    const handler = await signedInAs("REQUEST_HANDLER");
+    const handler = await signedInAs("TEAM_LEAD");
     const request = await seedRequest("NEEDS_MATCHING");
-    const viewer = { id: handler.userId, role: "REQUEST_HANDLER" as const, teamIds: [] };
+    const viewer = { id: handler.userId, role: "TEAM_LEAD" as const, teamIds: [] };
     await expect(
       pickAppointment(viewer, request.id, "someone-elses-appointment", audit(handler.userId)),
     ).rejects.toThrow(PickAppointmentError);
@@ -98,9 +95,9 @@ describe("picking the appointment for a request that needs a person", () => {
   });
 
   it("refuses to re-match a request that already has its appointment", async () => {
-    const handler = await signedInAs("REQUEST_HANDLER");
+    const handler = await signedInAs("TEAM_LEAD");
     const request = await seedRequest("MATCHED");
-    const viewer = { id: handler.userId, role: "REQUEST_HANDLER" as const, teamIds: [] };
+    const viewer = { id: handler.userId, role: "TEAM_LEAD" as const, teamIds: [] };
     await expect(
       pickAppointment(viewer, request.id, "appt-a", audit(handler.userId)),
     ).rejects.toThrow(/already has its appointment/);
@@ -109,9 +106,9 @@ describe("picking the appointment for a request that needs a person", () => {
 
 describe("viewing a request", () => {
   it("audits who saw the patient's details", async () => {
-    const handler = await signedInAs("REQUEST_HANDLER");
+    const handler = await signedInAs("TEAM_LEAD");
     const request = await seedRequest("MATCHED");
-    const viewer = { id: handler.userId, role: "REQUEST_HANDLER" as const, teamIds: [] };
+    const viewer = { id: handler.userId, role: "TEAM_LEAD" as const, teamIds: [] };
     const seen = await viewRequest(viewer, request.id, audit(handler.userId));
     expect(seen).toMatchObject({
       identifierLabel: "NHS number",

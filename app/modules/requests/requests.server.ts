@@ -1,27 +1,20 @@
 import { z } from "zod";
 import type { Prisma } from "~/generated/prisma/client.ts";
 import { recordAudit, type AuditActor } from "~/modules/audit/audit.server.ts";
-import type { SessionUser } from "~/modules/auth/session.server.ts";
 import { kindOfSystem, NATIONAL_ID_LABELS } from "~/modules/pkb/identifiers.ts";
-import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
+import { applyRequestAction, candidatesOf, RequestActionError } from "./lifecycle.server.ts";
 import { canPickAppointment, MATCH_STATES, type MatchState } from "./match-state.ts";
-import type { CandidateSnapshot } from "./sync/prepare.ts";
+import { requestScope, type RequestViewer } from "./scope.server.ts";
 
 /**
- * What staff see of appointment requests, and the one change they make here (picking the
- * appointment for a request the portal could not place).
- *
- * Scope: requests are not routed to teams yet (that arrives with the worklist in the next issue),
- * so everyone holding `read:request:team` sees every request. When routing lands, `scopeFor`
- * is the one place that narrows it to the viewer's teams (plus the unrouted queue for
- * `read:request:unrouted`); screens never build that `where` themselves.
+ * What staff see of appointment requests, and picking the appointment for a request the portal
+ * could not place. Scope is the one rule in scope.server.ts; changes go through the lifecycle
+ * (lifecycle.server.ts).
  */
-export type RequestViewer = Pick<SessionUser, "id" | "role" | "teamIds">;
+export type { RequestViewer };
 
-function scopeFor(_viewer: RequestViewer): Prisma.AppointmentRequestWhereInput {
-  return {};
-}
+const scopeFor = requestScope;
 
 export const REQUEST_PAGE_SIZE = 50;
 
@@ -105,25 +98,6 @@ export async function requestListPage(viewer: RequestViewer, filter: RequestList
   };
 }
 
-const CandidatesSchema = z.array(
-  z.object({
-    id: z.string(),
-    start: z.string().nullable(),
-    end: z.string().nullable(),
-    status: z.string(),
-    subject: z.string().nullable(),
-    specialtyCode: z.string().nullable(),
-    specialtyDisplay: z.string().nullable(),
-    serviceType: z.string().nullable(),
-    location: z.string().nullable(),
-  }),
-);
-
-function candidatesOf(json: unknown): CandidateSnapshot[] {
-  const parsed = CandidatesSchema.safeParse(json);
-  return parsed.success ? parsed.data : [];
-}
-
 /**
  * One request with its patient, for the detail page. Showing a patient's identity is audited
  * (who viewed which request), in the same transaction as the read.
@@ -180,11 +154,11 @@ export class PickAppointmentError extends Error {
 }
 
 /**
- * A member of staff says which appointment a request is about. Re-checked here, whatever the
- * form said: the request must still need a person, and the appointment must be one of the
- * candidates the sync found for THIS patient (searched by the patient's own identifier and
- * checked against the appointment's patient) — an id from anywhere else is refused. Audited in
- * the same transaction as the change.
+ * A member of staff says which appointment a request that needs a person is about. It is the
+ * lifecycle's "rematch" (lifecycle.server.ts), which re-checks whatever the form said: the
+ * request must be in the viewer's scope and open, and the appointment must be one of the
+ * candidates the sync found for THIS patient — an id from anywhere else is refused. The version
+ * read here makes two people picking at once fail for the second. Audited with the change.
  */
 export async function pickAppointment(
   viewer: RequestViewer,
@@ -193,50 +167,32 @@ export async function pickAppointment(
   audit: { actor: AuditActor; clientAddress: string | null },
 ): Promise<void> {
   const db = await prisma();
-  await db.$transaction(async (tx) => {
-    const request = await tx.appointmentRequest.findFirst({
-      where: { AND: [scopeFor(viewer), { id: requestId }] },
-      select: { id: true, matchState: true, candidates: true },
-    });
-    if (!request) throw new PickAppointmentError("That request does not exist.");
-    if (!canPickAppointment(request.matchState)) {
-      throw new PickAppointmentError("This request already has its appointment.");
-    }
-    const chosen = candidatesOf(request.candidates).find((c) => c.id === appointmentId);
-    if (!chosen) {
-      throw new PickAppointmentError("Choose one of this patient's appointments listed.");
-    }
-    const at = now();
-    // Conditional on the state read above, so two people picking at once cannot both win.
-    const updated = await tx.appointmentRequest.updateMany({
-      where: { id: request.id, matchState: request.matchState },
-      data: {
-        matchState: "MATCHED_BY_STAFF",
-        matchedAppointmentId: chosen.id,
-        matchedStart: chosen.start ? new Date(chosen.start) : null,
-        matchedStatus: chosen.status,
-        matchedSubject: chosen.subject,
-        matchedSpecialtyCode: chosen.specialtyCode,
-        matchedSpecialtyDisplay: chosen.specialtyDisplay,
-        matchedLocation: chosen.location,
-        matchedServiceType: chosen.serviceType,
-        matchedById: viewer.id,
-        matchedAt: at,
-        matchConfidence: 1,
-      },
-    });
-    if (updated.count !== 1) {
-      throw new PickAppointmentError("Someone else has just matched this request.");
-    }
-    await recordAudit(tx, {
-      actor: audit.actor,
-      action: "request.match",
-      entityType: "appointment-request",
-      entityId: request.id,
-      clientAddress: audit.clientAddress,
-      details: { appointmentId: chosen.id, previousState: request.matchState },
-    });
+  const request = await db.appointmentRequest.findFirst({
+    where: { AND: [scopeFor(viewer), { id: requestId }] },
+    select: { id: true, matchState: true, version: true },
   });
+  if (!request) throw new PickAppointmentError("That request does not exist.");
+  if (!canPickAppointment(request.matchState)) {
+    throw new PickAppointmentError("This request already has its appointment.");
+  }
+  try {
+    await applyRequestAction(
+      db,
+      { ...viewer, label: audit.actor.label, clientAddress: audit.clientAddress },
+      {
+        requestIds: [request.id],
+        action: { intent: "rematch", appointmentId },
+        versions: { [request.id]: request.version },
+      },
+    );
+  } catch (error) {
+    if (error instanceof RequestActionError) {
+      throw new PickAppointmentError(
+        error.code === "conflict" ? "Someone else has just matched this request." : error.message,
+      );
+    }
+    throw error;
+  }
 }
 
 export const SYNC_RUNS_SHOWN = 50;
