@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeClock, setClock, systemClock } from "~/platform/clock.ts";
 import { withTestDatabase } from "../../../../tests/support/database.ts";
 import { WORKLIST_VIEWS, type WorklistFilter } from "./filters.ts";
-import { worklistPage, worklistRows, type WorklistViewer } from "./worklist.server.ts";
+import { Prisma } from "~/generated/prisma/client.ts";
+import { requestScope } from "../scope.server.ts";
+import {
+  worklistPage,
+  worklistRows,
+  worklistScopeSql,
+  type WorklistViewer,
+} from "./worklist.server.ts";
 
 const db = withTestDatabase();
 const NOW = new Date("2026-11-23T10:00:00Z"); // Monday
@@ -182,6 +189,32 @@ describe("the worklist query", () => {
     const exported = [];
     for await (const row of worklistRows(handler, { view: "team" }, 7)) exported.push(row.id);
     expect(exported).toEqual(handlerRows.map((row) => row.id));
+  });
+
+  it("scopes exactly as requestScope does (teams, unrouted for leads, assigned to me)", async () => {
+    const prisma = db.current().prisma;
+    const stray = await prisma.appointmentRequest.findFirstOrThrow({ where: { teamId: teamB } });
+    await prisma.appointmentRequest.update({
+      where: { id: stray.id },
+      data: { assigneeId: handler.id },
+    });
+    try {
+      for (const viewer of [handler, lead, otherHandler]) {
+        const viaPrisma = await prisma.appointmentRequest.findMany({
+          where: requestScope(viewer),
+          select: { id: true },
+        });
+        const viaSql = await prisma.$queryRaw<Array<{ id: string }>>(
+          Prisma.sql`SELECT r."id" FROM "AppointmentRequest" r WHERE ${worklistScopeSql(viewer)}`,
+        );
+        expect(new Set(viaSql.map((r) => r.id))).toEqual(new Set(viaPrisma.map((r) => r.id)));
+      }
+    } finally {
+      await prisma.appointmentRequest.update({
+        where: { id: stray.id },
+        data: { assigneeId: null },
+      });
+    }
   });
 
   it("filters by patient name or identifier, type, specialty and appointment dates", async () => {

@@ -1,11 +1,12 @@
 import { Prisma } from "~/generated/prisma/client.ts";
 import type { RequestStatus } from "~/generated/prisma/enums.ts";
-import type { SessionUser } from "~/modules/auth/session.server.ts";
 import { hasPermission } from "~/modules/auth/permissions.ts";
 import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
+import { CLOSED_STATUSES, OPEN_STATUSES, REQUEST_STATUS_LABELS } from "../lifecycle.ts";
 import { MATCH_STATE_LABELS, type MatchState } from "../match-state.ts";
+import type { RequestViewer } from "../scope.server.ts";
 import { workingCalendarFor } from "../sla/sla.server.ts";
 import {
   describeSla,
@@ -29,25 +30,12 @@ import {
  * because the order is computed — urgent first (appointment within the team's urgentWithinDays),
  * then the chosen sort — and keyset pagination walks that order exactly (docs/decisions/0011).
  */
-export type WorklistViewer = Pick<SessionUser, "id" | "role" | "teamIds">;
+export type WorklistViewer = RequestViewer;
 
 const { sql, empty, join } = Prisma;
 
-export const OPEN_STATUSES: readonly RequestStatus[] = ["NEW", "ASSIGNED", "EXPIRED"];
-export const CLOSED_STATUSES: readonly RequestStatus[] = [
-  "ACTIONED",
-  "REJECTED",
-  "RESOLVED_IN_PAS",
-];
-
-export const STATUS_LABELS: Record<RequestStatus, string> = {
-  NEW: "New",
-  ASSIGNED: "Assigned",
-  ACTIONED: "Actioned",
-  REJECTED: "Rejected",
-  RESOLVED_IN_PAS: "Resolved in PAS",
-  EXPIRED: "Appointment passed",
-};
+const OPEN: readonly RequestStatus[] = OPEN_STATUSES;
+const CLOSED: readonly RequestStatus[] = CLOSED_STATUSES;
 
 const DAY_MS = 86_400_000;
 
@@ -61,21 +49,20 @@ function statusIn(statuses: readonly RequestStatus[]): Prisma.Sql {
 }
 
 /**
- * Which requests a viewer may see: those in their teams' queues, plus the unrouted queue for
- * those who hold read:request:unrouted (leads, H2). Mirrors the scoping rule of
- * requests/scope.server.ts for raw SQL; the scoping test in worklist.server.test.ts checks both
- * agree on the same fixture.
+ * requestScope (scope.server.ts) in SQL, for the worklist's raw query: the viewer's teams'
+ * queues, the unrouted queue for holders of read:request:unrouted (leads, H2), and whatever is
+ * assigned to the viewer. worklist.server.test.ts checks both give the same rows.
  */
 export function worklistScopeSql(viewer: WorklistViewer): Prisma.Sql {
   if (!hasPermission(viewer.role, "read:request:team")) return sql`FALSE`;
   const unrouted = hasPermission(viewer.role, "read:request:unrouted");
-  return sql`(r."teamId" = ANY(${viewer.teamIds}::uuid[])${
+  return sql`(r."teamId" = ANY(${[...viewer.teamIds]}::uuid[]) OR r."assigneeId" = ${viewer.id}::uuid${
     unrouted ? sql` OR r."teamId" IS NULL` : empty
   })`;
 }
 
 function viewSql(view: WorklistView, viewer: WorklistViewer, asOf: Date): Prisma.Sql {
-  const open = statusIn(OPEN_STATUSES);
+  const open = statusIn(OPEN);
   switch (view) {
     case "mine":
       return sql`${open} AND r."assigneeId" = ${viewer.id}::uuid`;
@@ -90,7 +77,7 @@ function viewSql(view: WorklistView, viewer: WorklistViewer, asOf: Date): Prisma
     case "overdue":
       return sql`${open} AND r."dueAt" < ${ts(asOf)}`;
     case "done":
-      return sql`${statusIn(CLOSED_STATUSES)} AND r."closedAt" >= ${ts(new Date(asOf.getTime() - DONE_VIEW_DAYS * DAY_MS))}`;
+      return sql`${statusIn(CLOSED)} AND r."closedAt" >= ${ts(new Date(asOf.getTime() - DONE_VIEW_DAYS * DAY_MS))}`;
   }
 }
 
@@ -270,7 +257,7 @@ type Db = Prisma.TransactionClient;
 function slaFor(row: WorklistRowRaw, asOf: Date, calendar: WorkingCalendar | undefined) {
   let state: SlaState;
   let closedOnTime: boolean | null = null;
-  if (CLOSED_STATUSES.includes(row.status)) {
+  if (CLOSED.includes(row.status)) {
     closedOnTime = row.dueAt && row.closedAt ? row.closedAt <= row.dueAt : null;
     state = { kind: "met" };
   } else {
@@ -317,10 +304,10 @@ function present(row: WorklistRowRaw, asOf: Date, calendar: WorkingCalendar | un
     specialtyCode: row.matchedSpecialtyCode ?? "",
     location: row.matchedLocation ?? "",
     matchState: MATCH_STATE_LABELS[row.matchState],
-    status: STATUS_LABELS[row.status],
+    status: REQUEST_STATUS_LABELS[row.status],
     queue: row.teamId ? (row.teamName ?? "") : "Unrouted",
     assignee: row.assigneeName,
-    urgent: row.rank === 0 && !CLOSED_STATUSES.includes(row.status),
+    urgent: row.rank === 0 && !CLOSED.includes(row.status),
     dueAt: row.dueAt?.toISOString() ?? null,
     sla: slaFor(row, asOf, calendar),
   };
@@ -335,7 +322,7 @@ export async function worklistCounts(
   viewer: WorklistViewer,
   asOf: Date,
 ): Promise<WorklistCounts> {
-  const open = statusIn(OPEN_STATUSES);
+  const open = statusIn(OPEN);
   const doneSince = ts(new Date(asOf.getTime() - DONE_VIEW_DAYS * DAY_MS));
   const [row] = await db.$queryRaw<Array<Record<WorklistView, number>>>`
     SELECT
@@ -348,7 +335,7 @@ export async function worklistCounts(
       count(*) FILTER (WHERE NOT ${open})::int AS "done"
     FROM "AppointmentRequest" r
     WHERE ${worklistScopeSql(viewer)}
-      AND (${open} OR (${statusIn(CLOSED_STATUSES)} AND r."closedAt" >= ${doneSince}))`;
+      AND (${open} OR (${statusIn(CLOSED)} AND r."closedAt" >= ${doneSince}))`;
   return Object.fromEntries(
     WORKLIST_VIEWS.map((view) => [view, Number(row?.[view] ?? 0)]),
   ) as WorklistCounts;
@@ -359,17 +346,17 @@ async function filterOptions(db: Db, viewer: WorklistViewer) {
   const specialties = await db.$queryRaw<Array<{ code: string; display: string | null }>>`
     SELECT DISTINCT r."matchedSpecialtyCode" AS "code", r."matchedSpecialtyDisplay" AS "display"
     FROM "AppointmentRequest" r
-    WHERE ${worklistScopeSql(viewer)} AND ${statusIn(OPEN_STATUSES)}
+    WHERE ${worklistScopeSql(viewer)} AND ${statusIn(OPEN)}
       AND r."matchedSpecialtyCode" IS NOT NULL
     ORDER BY 2, 1
     LIMIT 300`;
   const teams = await db.team.findMany({
-    where: { id: { in: viewer.teamIds } },
+    where: { id: { in: [...viewer.teamIds] } },
     orderBy: { name: "asc" },
     select: { id: true, name: true },
   });
   const people = await db.user.findMany({
-    where: { disabledAt: null, memberships: { some: { teamId: { in: viewer.teamIds } } } },
+    where: { disabledAt: null, memberships: { some: { teamId: { in: [...viewer.teamIds] } } } },
     orderBy: { displayName: "asc" },
     select: { id: true, displayName: true },
   });
