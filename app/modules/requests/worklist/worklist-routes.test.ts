@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { prisma } from "~/platform/db.server.ts";
 import { loader as exportLoader } from "~/routes/_shell.requests.export[.csv].ts";
 import { action, loader } from "~/routes/_shell.requests._index/route.tsx";
+import { requestHomeSummary } from "./home.server.ts";
 import { withTestDatabase } from "../../../../tests/support/database.ts";
 import { get, post, settle, signedInAs } from "../../../../tests/support/requests.ts";
 
@@ -157,5 +158,53 @@ describe("the worklist page and its export", () => {
       where: { action: "request.export", actorId: handler.userId },
     });
     expect(audit.details).toEqual({ view: "team", q: "(set)" });
+  });
+
+  it("gives a lead their queue sizes, the unrouted count and today's digest; a handler their own work", async () => {
+    const lead = await signedInAs("TEAM_LEAD", ["Home A"]);
+    const handler = await signedInAs("REQUEST_HANDLER", ["Home A"]);
+    const { teamId, ids } = await seed("Home A", ["Fay Overdue", "Gil Fine", "Hal Mine"]);
+    const db = await prisma();
+    await db.appointmentRequest.update({
+      where: { id: ids[0]! },
+      data: { dueAt: new Date(Date.now() - 3_600_000) },
+    });
+    await db.appointmentRequest.update({
+      where: { id: ids[2]! },
+      data: {
+        assigneeId: handler.userId,
+        status: "ASSIGNED",
+        dueAt: new Date(Date.now() - 60_000),
+      },
+    });
+    await db.appointmentRequest.create({
+      data: {
+        grantId: randomUUID(),
+        pkbMessageId: randomUUID(),
+        patientPublicId: randomUUID(),
+        action: "CHANGE",
+        rawSubject: "x",
+        patientNote: "",
+        receivedAt: new Date(),
+        matchState: "NEEDS_TRIAGE",
+        matchReason: "test",
+      },
+    });
+    const viewer = (identity: { userId: string }, role: "TEAM_LEAD" | "REQUEST_HANDLER") => ({
+      id: identity.userId,
+      role,
+      teamIds: [teamId],
+    });
+    const leadSummary = await requestHomeSummary(viewer(lead, "TEAM_LEAD"));
+    expect(leadSummary?.lead?.teams).toEqual([
+      { id: teamId, name: "Home A", open: 3, unassigned: 2, overdue: 2 },
+    ]);
+    expect(leadSummary?.lead?.unrouted).toBeGreaterThanOrEqual(1);
+    expect(leadSummary?.lead?.overdueNow).toBeGreaterThanOrEqual(2);
+    const handlerSummary = await requestHomeSummary(viewer(handler, "REQUEST_HANDLER"));
+    expect(handlerSummary?.lead).toBeNull();
+    expect(handlerSummary?.mine).toEqual({ open: 1, dueSoon: 0, overdue: 1 });
+    expect(handlerSummary?.next.map((row) => row.patient)).toEqual(["Hal Mine"]);
+    expect(await requestHomeSummary({ id: lead.userId, role: "VIEWER", teamIds: [] })).toBeNull();
   });
 });
