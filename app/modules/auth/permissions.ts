@@ -22,6 +22,8 @@ export const PERMISSIONS = [
   "assign:request:team",
   "sync:request",
   "manage:routing",
+  /** team SLA targets, working day and closures: leads for their teams, admins for all + trust-wide */
+  "manage:service-level",
   "read:campaign",
   "manage:campaign",
   "manage:pkb-grant",
@@ -53,6 +55,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "manage:pkb-grant",
     "sync:request",
     "read:pkb-grant-health",
+    "manage:service-level",
   ],
   CAMPAIGN_MANAGER: [
     "read:dashboard",
@@ -71,6 +74,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "assign:request:team",
     "sync:request",
     "manage:routing",
+    "manage:service-level",
     "read:report",
     "read:pkb-grant-health",
   ],

@@ -50,7 +50,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     can: {
       sync: hasPermission(session.user.role, "sync:request"),
       assign: hasPermission(session.user.role, "assign:request:team"),
-      settings: hasPermission(session.user.role, "manage:routing"),
+      settings: hasPermission(session.user.role, "manage:service-level"),
     },
   };
 }
