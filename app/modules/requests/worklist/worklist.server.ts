@@ -341,15 +341,36 @@ export async function worklistCounts(
   ) as WorklistCounts;
 }
 
-/** The choices the filter form offers: only what this viewer could see. */
-async function filterOptions(db: Db, viewer: WorklistViewer) {
-  const specialties = await db.$queryRaw<Array<{ code: string; display: string | null }>>`
+/**
+ * The specialties in a scope's open requests change slowly, and finding them scans the whole
+ * queue: kept per scope for a minute so the worklist loader does not pay that scan on every page.
+ */
+const SPECIALTY_CACHE_MS = 60_000;
+const specialtyCache = new Map<
+  string,
+  { at: number; rows: Array<{ code: string; display: string | null }> }
+>();
+
+async function specialtiesInScope(db: Db, viewer: WorklistViewer) {
+  const key = `${viewer.role}|${viewer.id}|${[...viewer.teamIds].sort().join(",")}`;
+  const cached = specialtyCache.get(key);
+  const at = Date.now();
+  if (cached && at - cached.at < SPECIALTY_CACHE_MS) return cached.rows;
+  const rows = await db.$queryRaw<Array<{ code: string; display: string | null }>>`
     SELECT DISTINCT r."matchedSpecialtyCode" AS "code", r."matchedSpecialtyDisplay" AS "display"
     FROM "AppointmentRequest" r
     WHERE ${worklistScopeSql(viewer)} AND ${statusIn(OPEN)}
       AND r."matchedSpecialtyCode" IS NOT NULL
     ORDER BY 2, 1
     LIMIT 300`;
+  if (specialtyCache.size > 1_000) specialtyCache.clear();
+  specialtyCache.set(key, { at, rows });
+  return rows;
+}
+
+/** The choices the filter form offers: only what this viewer could see. */
+async function filterOptions(db: Db, viewer: WorklistViewer) {
+  const specialties = await specialtiesInScope(db, viewer);
   const teams = await db.team.findMany({
     where: { id: { in: [...viewer.teamIds] } },
     orderBy: { name: "asc" },
