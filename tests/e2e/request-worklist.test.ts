@@ -22,6 +22,8 @@ import {
 let portal: RunningPortal;
 let browser: Browser;
 const DAY = 86_400_000;
+/** This machine is shared and busy: an action plus the page's reload can take seconds. */
+const SLOW = { timeout: 30_000, interval: 250 };
 
 const PATIENTS = [
   { name: "Amara Okafor", action: "CHANGE", inDays: 2, receivedHoursAgo: 30 },
@@ -129,13 +131,14 @@ describe("the request worklist", () => {
     await page.getByLabel("Asks to").selectOption("CHANGE");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await page.waitForURL(/type=CHANGE/);
+    await expect.poll(async () => (await patientLinks(page)).length, SLOW).toBe(4);
     expect((await patientLinks(page)).sort()).toEqual(
       ["Amara Okafor", "Brian Walsh", "Chloe Bennett", "Dev Patel"].sort(),
     );
     await page.getByLabel("Save these filters as").fill("Changes");
     await page.getByRole("button", { name: "Save view" }).click();
     await expect
-      .poll(() => page.getByRole("link", { name: "Changes", exact: true }).count())
+      .poll(() => page.getByRole("link", { name: "Changes", exact: true }).count(), SLOW)
       .toBe(1);
     await checkPage(page, "filtered-and-saved");
 
@@ -151,10 +154,17 @@ describe("the request worklist", () => {
       .getByLabel("Assign to")
       .selectOption({ label: STAFF_BY_ROLE.REQUEST_HANDLER.displayName });
     await page.getByRole("button", { name: "Assign", exact: true }).click();
-    await expect.poll(() => page.getByText("3 requests assigned.").count()).toBe(1);
-    expect(
-      await page.getByText(STAFF_BY_ROLE.REQUEST_HANDLER.displayName, { exact: true }).count(),
-    ).toBe(3);
+    const assigneeCells = page.locator("tbody tr td:nth-child(5)");
+    await expect
+      .poll(
+        async () =>
+          (await assigneeCells.allTextContents()).filter((text) =>
+            text.includes(STAFF_BY_ROLE.REQUEST_HANDLER.displayName),
+          ),
+        SLOW,
+      )
+      .toHaveLength(3);
+    expect(await page.getByText("3 requests assigned.").count()).toBe(1);
     await checkPage(page, "bulk-assigned");
 
     const [download] = await Promise.all([
@@ -208,7 +218,7 @@ describe("the request worklist", () => {
       if ((steps += 1) > 40) throw new Error(`Claim never focused; last ${await focused()}`);
     }
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.getByText("4 requests claimed.").count()).toBe(1);
+    await expect.poll(() => page.getByText("4 requests claimed.").count(), SLOW).toBe(1);
     await checkPage(page, "keyboard-claimed");
 
     await page.goto(`${portal.url}/requests?view=mine`);
