@@ -17,6 +17,8 @@ export default [
     ...prefix("requests", [
       index("routes/_shell.requests._index/route.tsx"),
       route("sync", "routes/_shell.requests.sync/route.tsx"),
+      route("export.csv", "routes/_shell.requests.export[.csv].ts"),
+      route("settings", "routes/_shell.requests.settings/route.tsx"),
       route(":requestId", "routes/_shell.requests.$requestId/route.tsx"),
     ]),
     ...prefix("admin", [

@@ -11,7 +11,7 @@
  * Writes bench/results/request-worklist.json.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -217,7 +217,7 @@ async function measure(backend: string, database: Database) {
 }
 
 async function main() {
-  const runs = [];
+  const runs: Array<Awaited<ReturnType<typeof measure>> & { measuredAt?: string }> = [];
   const dir = mkdtempSync(path.join(tmpdir(), "pkbdesk-bench-worklist-"));
   try {
     if (BACKENDS.includes("pglite")) {
@@ -262,7 +262,23 @@ async function main() {
     runs,
   };
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/request-worklist.json", `${JSON.stringify(result, null, 2)}\n`);
+  // A run of one backend keeps the other backend's last result (marked with its own date).
+  const file = "bench/results/request-worklist.json";
+  if (BACKENDS.length === 1 && existsSync(file)) {
+    const previous = JSON.parse(readFileSync(file, "utf8")) as {
+      date: string;
+      runs: Array<{ backend: string; measuredAt?: string }>;
+    };
+    for (const run of previous.runs) {
+      if (!runs.some((mine) => mine.backend === run.backend)) {
+        runs.push({
+          ...(run as (typeof runs)[number]),
+          measuredAt: run.measuredAt ?? previous.date,
+        });
+      }
+    }
+  }
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(
     `${JSON.stringify(
       runs.map((run) => ({

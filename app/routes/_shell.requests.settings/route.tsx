@@ -212,7 +212,7 @@ export default function ServiceLevels() {
             </tbody>
           </table>
         )}
-        <h3 className="mb-2 font-bold">Add a closure</h3>
+        <h3 className="mt-4 mb-2 font-bold">Add a closure</h3>
         <Form method="post" noValidate>
           <CsrfInput />
           <input type="hidden" name="intent" value="add-closure" />

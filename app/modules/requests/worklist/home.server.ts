@@ -18,7 +18,7 @@ import type { RequestViewer } from "../scope.server.ts";
 import { worklistScopeSql } from "./worklist.server.ts";
 
 const { sql } = Prisma;
-const OPEN = sql`r."status"::text IN ('NEW', 'ASSIGNED', 'EXPIRED')`;
+const OPEN = sql`r."status" IN ('NEW'::"RequestStatus", 'ASSIGNED'::"RequestStatus", 'EXPIRED'::"RequestStatus")`;
 
 function ts(instant: Date): Prisma.Sql {
   return sql`(${instant.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;

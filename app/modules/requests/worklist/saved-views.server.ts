@@ -42,7 +42,9 @@ export async function saveView(userId: string, name: string, query: string) {
     try {
       await tx.savedRequestView.create({ data: { userId, name, query: normalised } });
     } catch (error) {
-      if (isConstraintViolation(error, "P2002")) throw new SavedViewError("You already have a view with that name.");
+      if (isConstraintViolation(error, "P2002")) {
+        throw new SavedViewError("You already have a view with that name.");
+      }
       throw error;
     }
   });

@@ -4,7 +4,12 @@ import { hasPermission } from "~/modules/auth/permissions.ts";
 import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
-import { CLOSED_STATUSES, OPEN_STATUSES, REQUEST_STATUS_LABELS } from "../lifecycle.ts";
+import {
+  CLOSED_STATUSES,
+  OPEN_STATUSES,
+  REQUEST_STATUS_LABELS,
+  REQUEST_STATUSES,
+} from "../lifecycle.ts";
 import { MATCH_STATE_LABELS, type MatchState } from "../match-state.ts";
 import type { RequestViewer } from "../scope.server.ts";
 import { workingCalendarFor } from "../sla/sla.server.ts";
@@ -32,7 +37,7 @@ import {
  */
 export type WorklistViewer = RequestViewer;
 
-const { sql, empty, join } = Prisma;
+const { sql, empty, join, raw } = Prisma;
 
 const OPEN: readonly RequestStatus[] = OPEN_STATUSES;
 const CLOSED: readonly RequestStatus[] = CLOSED_STATUSES;
@@ -44,8 +49,15 @@ function ts(instant: Date): Prisma.Sql {
   return sql`(${instant.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 }
 
+/**
+ * Compared as the enum, not as text: a cast on the column would hide it from the
+ * (teamId, status, …) and (assigneeId, status, …) indexes and from the planner's statistics.
+ * The values are this module's constants, never input.
+ */
 function statusIn(statuses: readonly RequestStatus[]): Prisma.Sql {
-  return sql`r."status"::text IN (${join(statuses as RequestStatus[])})`;
+  const known: readonly string[] = REQUEST_STATUSES;
+  if (statuses.some((status) => !known.includes(status))) throw new Error("unknown status");
+  return sql`r."status" IN (${raw(statuses.map((status) => `'${status}'::"RequestStatus"`).join(", "))})`;
 }
 
 /**
@@ -71,9 +83,9 @@ function viewSql(view: WorklistView, viewer: WorklistViewer, asOf: Date): Prisma
     case "unassigned":
       return sql`${open} AND r."assigneeId" IS NULL`;
     case "needs-matching":
-      return sql`${open} AND r."matchState" = 'NEEDS_MATCHING'`;
+      return sql`${open} AND r."matchState" = 'NEEDS_MATCHING'::"RequestMatchState"`;
     case "needs-triage":
-      return sql`${open} AND r."matchState" = 'NEEDS_TRIAGE'`;
+      return sql`${open} AND r."matchState" = 'NEEDS_TRIAGE'::"RequestMatchState"`;
     case "overdue":
       return sql`${open} AND r."dueAt" < ${ts(asOf)}`;
     case "done":
