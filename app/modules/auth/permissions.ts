@@ -53,6 +53,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "manage:pkb-grant",
     "sync:request",
     "read:pkb-grant-health",
+    /** every team's routing rules (leads manage their own teams'); no request is shown */
+    "manage:routing",
   ],
   CAMPAIGN_MANAGER: [
     "read:dashboard",
