@@ -17,6 +17,8 @@ export default [
     ...prefix("requests", [
       index("routes/_shell.requests._index/route.tsx"),
       route("sync", "routes/_shell.requests.sync/route.tsx"),
+      route("routing", "routes/_shell.requests.routing._index/route.tsx"),
+      route("routing/:ruleId", "routes/_shell.requests.routing.$ruleId/route.tsx"),
       route(":requestId", "routes/_shell.requests.$requestId/route.tsx"),
     ]),
     ...prefix("admin", [
