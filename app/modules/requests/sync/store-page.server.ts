@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "~/generated/prisma/client.ts";
+import { now } from "~/platform/clock.ts";
 import { activeRules, decideRoute } from "../routing/routing.server.ts";
 import { refreshDueAt } from "../sla/sla.server.ts";
 import type { PreparedPage } from "./prepare.ts";
@@ -51,7 +52,7 @@ export async function storePage(
   return prisma.$transaction(async (tx) => {
     let requestsInserted = 0;
     const rules = page.requests.length > 0 ? await activeRules(tx) : [];
-    const routedAt = new Date();
+    const routedAt = now();
     const insertedIds: string[] = [];
     for (const chunk of chunks(page.requests)) {
       const rows = chunk.map((r) => ({
