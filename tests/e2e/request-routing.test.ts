@@ -272,12 +272,14 @@ describe("request routing, lifecycle and auto-close", () => {
     await checkPage(handler, "7-detail-actioned");
 
     // The trust's PAS moves the other appointment; PKB shows it; the next sync closes the request.
-    const newStart = toMove.start + 7 * 86_400_000;
+    // (The sandbox's appointment object is live: keep the time the patient quoted.)
+    const quotedStart = toMove.start;
+    const newStart = quotedStart + 7 * 86_400_000;
     await control("POST", `/appointments/${state.appointmentIdOf(toMove)}/reschedule`, {
       start: new Date(newStart).toISOString(),
     });
     expect(await syncNow(admin, 2)).toContain("Finished");
-    await openRequestQuoting(handler, toMove.start);
+    await openRequestQuoting(handler, quotedStart);
     await expect.poll(() => handler.getByText(/Status: Resolved in PAS/).count()).toBe(1);
     expect(
       await handler

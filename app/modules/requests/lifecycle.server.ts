@@ -8,6 +8,9 @@ import {
   decideIntent,
   decideSystemEvent,
   INTENT_PAST_TENSE,
+  NOTE_MAX,
+  PAS_REFERENCE_MAX,
+  REJECTION_REASON_MAX,
   type RequestIntent,
   type SystemEvent,
 } from "./lifecycle.ts";
@@ -29,9 +32,6 @@ import type { CandidateSnapshot } from "./sync/prepare.ts";
  */
 
 export const MAX_BULK = 500;
-
-export const PAS_REFERENCE_MAX = 64;
-export const REJECTION_REASON_MAX = 1000;
 
 export type RequestAction =
   | {
@@ -495,8 +495,6 @@ export async function applySystemEvent(
 }
 
 export type { RequestIntent };
-
-export const NOTE_MAX = 4000;
 
 /**
  * An internal note on a request (staff only, never sent to the patient). Not a move of the

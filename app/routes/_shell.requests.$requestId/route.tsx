@@ -14,16 +14,16 @@ import { hasPermission, type RouteAccess } from "~/modules/auth/permissions.ts";
 import {
   availableIntents,
   INTENT_LABELS,
+  NOTE_MAX,
+  PAS_REFERENCE_MAX,
+  REJECTION_REASON_MAX,
   REQUEST_STATUS_LABELS,
   type RequestIntent,
 } from "~/modules/requests/lifecycle.ts";
 import {
   addRequestNote,
   applyRequestAction,
-  NOTE_MAX,
-  PAS_REFERENCE_MAX,
   PasChangeSchema,
-  REJECTION_REASON_MAX,
   RequestActionError,
   type RequestAction,
 } from "~/modules/requests/lifecycle.server.ts";
@@ -510,7 +510,8 @@ export default function RequestDetail() {
             </Row>
           ) : null}
         </dl>
-        <div id="work-actions" tabIndex={-1} className="mt-4">
+        {/* Keyed on the version: after a change, the forms start empty again. */}
+        <div id="work-actions" tabIndex={-1} className="mt-4" key={data.version}>
           {data.intents.filter((i) => i !== "rematch").length === 0 ? (
             <p className="text-nhs-dark-grey">
               {work.assignee && !work.isMine
@@ -687,7 +688,7 @@ export default function RequestDetail() {
           </ul>
         )}
         {data.canNote ? (
-          <IntentForm intent="note" version={data.version}>
+          <IntentForm intent="note" version={data.version} key={data.notes.length}>
             <TextArea
               id="note-body"
               name="body"

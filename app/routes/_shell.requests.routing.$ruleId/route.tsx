@@ -13,12 +13,12 @@ import {
   canManageTeam,
   listRules,
   manageableTeams,
-  PREVIEW_REQUESTS,
   previewRule,
   RoutingRuleError,
   RuleInputSchema,
   saveRule,
 } from "~/modules/requests/routing/routing.server.ts";
+import { PREVIEW_REQUESTS } from "~/modules/requests/routing/rules.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";

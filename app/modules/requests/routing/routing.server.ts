@@ -9,6 +9,7 @@ import { refreshDueAt } from "../sla/sla.server.ts";
 import {
   inOrder,
   isCatchAll,
+  PREVIEW_REQUESTS,
   previewRouting,
   routeRequest,
   withDraft,
@@ -43,9 +44,6 @@ export interface RoutingActor extends RequestViewer {
   label: string;
   clientAddress: string | null;
 }
-
-/** How many of the latest requests the preview runs the rules over. */
-export const PREVIEW_REQUESTS = 200;
 
 export function managesAllTeams(viewer: RequestViewer): boolean {
   return hasPermission(viewer.role, "manage:routing") && hasPermission(viewer.role, "manage:team");
@@ -592,4 +590,4 @@ export async function rerouteOpenRequests(
   );
 }
 
-export { inOrder };
+export { inOrder, PREVIEW_REQUESTS };

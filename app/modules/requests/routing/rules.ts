@@ -11,6 +11,9 @@ import type { AppointmentRequestAction } from "~/generated/prisma/enums.ts";
  * matching / triage) has no specialty, clinic or service type: only rules that leave those blank
  * can take it.
  */
+/** How many of the latest requests the preview runs the rules over. */
+export const PREVIEW_REQUESTS = 200;
+
 export interface RuleConditions {
   specialtyCode: string | null;
   location: string | null;
