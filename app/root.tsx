@@ -53,6 +53,7 @@ function permissionsOf(role: Parameters<typeof hasPermission>[0]): Permission[] 
     "read:report",
     "read:request:team",
     "sync:request",
+    "manage:routing",
     "read:campaign",
     "manage:pkb-grant",
   ];

@@ -12,6 +12,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { to: "/requests", label: "Requests", permission: "read:request:team" },
   { to: "/requests/sync", label: "Request sync", permission: "sync:request" },
+  { to: "/requests/routing", label: "Routing", permission: "manage:routing" },
   { to: "/campaigns", label: "Campaigns", permission: "read:campaign" },
   { to: "/admin/users", label: "Users", permission: "read:user" },
   { to: "/admin/teams", label: "Teams", permission: "read:team" },

@@ -172,9 +172,8 @@ describe("appointment requests", () => {
     expect(firstRun).toMatch(/Sync now/);
     await checkPage(admin, "sync-history");
 
-    // No routing rule exists here, so the sync leaves every request in the unrouted queue, which
-    // a team lead sees (H2; a handler sees only their teams' queues). A matched request shows its
-    // appointment.
+    // A team lead sees the list (no routing rule yet: every request is in the unrouted queue,
+    // which leads see and handlers do not); a matched request shows its appointment.
     const handlerContext = await ukContext(browser);
     const handler = await handlerContext.newPage();
     await signIn(handler, STAFF_BY_ROLE.TEAM_LEAD.email);

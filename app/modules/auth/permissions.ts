@@ -56,6 +56,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "sync:request",
     "read:pkb-grant-health",
     "manage:service-level",
+    /** every team's routing rules (leads manage their own teams'); no request is shown */
+    "manage:routing",
   ],
   CAMPAIGN_MANAGER: [
     "read:dashboard",

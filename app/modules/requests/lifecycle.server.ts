@@ -8,6 +8,9 @@ import {
   decideIntent,
   decideSystemEvent,
   INTENT_PAST_TENSE,
+  NOTE_MAX,
+  PAS_REFERENCE_MAX,
+  REJECTION_REASON_MAX,
   type RequestIntent,
   type SystemEvent,
 } from "./lifecycle.ts";
@@ -30,9 +33,6 @@ import type { CandidateSnapshot } from "./sync/prepare.ts";
 
 export const MAX_BULK = 500;
 
-export const PAS_REFERENCE_MAX = 64;
-export const REJECTION_REASON_MAX = 1000;
-
 export type RequestAction =
   | {
       intent: "assign";
@@ -47,8 +47,10 @@ export type RequestAction =
   | { intent: "rematch"; appointmentId: string };
 
 export interface RequestActor extends RequestViewer {
-  /** as written in the audit log and the history (the session user's email) */
+  /** as written in the audit log (the session user's email) */
   label: string;
+  /** as the request's history and notes show the person (display name); defaults to `label` */
+  name?: string;
   clientAddress: string | null;
 }
 
@@ -189,7 +191,7 @@ export async function applyRequestAction(
         data: {
           requestId: row.id,
           actorId: actor.id,
-          actorLabel: actor.label,
+          actorLabel: actor.name ?? actor.label,
           kind: action.intent,
           fromStatus: row.status,
           toStatus: to,
@@ -493,3 +495,61 @@ export async function applySystemEvent(
 }
 
 export type { RequestIntent };
+
+/**
+ * An internal note on a request (staff only, never sent to the patient). Not a move of the
+ * lifecycle, but it follows the same rules: the request must be in the writer's scope (else
+ * "not found"), the writer must work requests, and the note, its history row and the audit row
+ * are written together. Notes may be added to closed requests too (why it was reopened, say).
+ */
+export async function addRequestNote(
+  db: PrismaClient,
+  actor: RequestActor,
+  requestId: string,
+  body: string,
+): Promise<{ id: string }> {
+  const text = body.trim();
+  if (!text) throw new RequestActionError("invalid", "Write the note.");
+  if (text.length > NOTE_MAX) {
+    throw new RequestActionError("invalid", `A note must be ${NOTE_MAX} characters or fewer.`);
+  }
+  if (!hasPermission(actor.role, "update:request:team")) {
+    throw new RequestActionError("refused", "You cannot work requests.");
+  }
+  return db.$transaction(async (tx) => {
+    const request = await tx.appointmentRequest.findFirst({
+      where: { AND: [requestScope(actor), { id: requestId }] },
+      select: { id: true, status: true },
+    });
+    if (!request) throw new RequestActionError("not-found", "That request does not exist.");
+    const at = now();
+    const note = await tx.requestNote.create({
+      data: {
+        requestId: request.id,
+        authorId: actor.id,
+        authorLabel: actor.name ?? actor.label,
+        body: text,
+        createdAt: at,
+      },
+    });
+    await tx.requestEvent.create({
+      data: {
+        requestId: request.id,
+        actorId: actor.id,
+        actorLabel: actor.name ?? actor.label,
+        kind: "note",
+        detail: { noteId: note.id },
+        createdAt: at,
+      },
+    });
+    await recordAudit(tx, {
+      actor: { id: actor.id, label: actor.label },
+      action: "request.note",
+      entityType: "appointment-request",
+      entityId: request.id,
+      clientAddress: actor.clientAddress,
+      details: { noteId: note.id, length: text.length },
+    });
+    return { id: note.id };
+  });
+}

@@ -49,6 +49,11 @@ export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
   EXPIRED: "Appointment passed — needs a person",
 };
 
+/** Lengths of what staff type (forms and the lifecycle check the same numbers). */
+export const PAS_REFERENCE_MAX = 64;
+export const REJECTION_REASON_MAX = 1000;
+export const NOTE_MAX = 4000;
+
 /** What a person asks for (the detail page's forms and the worklist's bulk bar). */
 export const REQUEST_INTENTS = [
   "assign",

@@ -111,6 +111,13 @@ export async function viewRequest(
   return db.$transaction(async (tx) => {
     const request = await tx.appointmentRequest.findFirst({
       where: { AND: [scopeFor(viewer), { id: requestId }] },
+      include: {
+        team: { select: { name: true } },
+        assignee: { select: { displayName: true } },
+        routedByRule: { select: { name: true } },
+        notes: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+        events: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      },
     });
     if (!request) return null;
     await recordAudit(tx, {
@@ -126,6 +133,27 @@ export async function viewRequest(
           select: { displayName: true },
         })
       : null;
+    // Who an assign may name: members of the request's team who work requests; for an unrouted
+    // request, members of the viewer's own teams (assigning it sends it to that team).
+    const assignTeams = request.teamId ? [request.teamId] : [...viewer.teamIds];
+    const assignable = await tx.teamMembership.findMany({
+      where: {
+        teamId: { in: assignTeams },
+        user: { disabledAt: null, role: { in: ["TEAM_LEAD", "REQUEST_HANDLER"] } },
+      },
+      select: {
+        teamId: true,
+        team: { select: { name: true } },
+        user: { select: { id: true, displayName: true } },
+      },
+      orderBy: [{ team: { name: "asc" } }, { user: { displayName: "asc" } }],
+    });
+    const closedBy = request.closedById
+      ? await tx.user.findUnique({
+          where: { id: request.closedById },
+          select: { displayName: true },
+        })
+      : null;
     return {
       ...request,
       // Staff need the whole number to find the appointment in PAS; the view is audited above.
@@ -133,6 +161,13 @@ export async function viewRequest(
       identifierFormatted: request.identifierValue ? spacedNumber(request.identifierValue) : null,
       candidates: candidatesOf(request.candidates),
       matchedByName: matchedBy?.displayName ?? null,
+      closedByName: closedBy?.displayName ?? null,
+      assignable: assignable.map((m) => ({
+        teamId: m.teamId,
+        teamName: m.team.name,
+        userId: m.user.id,
+        displayName: m.user.displayName,
+      })),
     };
   });
 }

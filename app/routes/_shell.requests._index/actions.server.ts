@@ -3,11 +3,10 @@ import { hasPermission } from "~/modules/auth/permissions.ts";
 import {
   applyRequestAction,
   MAX_BULK,
-  PAS_REFERENCE_MAX,
-  REJECTION_REASON_MAX,
   RequestActionError,
   type RequestAction,
 } from "~/modules/requests/lifecycle.server.ts";
+import { PAS_REFERENCE_MAX, REJECTION_REASON_MAX } from "~/modules/requests/lifecycle.ts";
 import type { RequestViewer } from "~/modules/requests/scope.server.ts";
 import {
   deleteView,

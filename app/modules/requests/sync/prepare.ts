@@ -67,6 +67,8 @@ export interface PatientLookups {
     identifier: NationalIdentifier,
     status: string | undefined,
   ): Promise<Appointment[]>;
+  /** The patients whose full appointment list this run holds already (auto-close reuses them). */
+  fetchedIdentifiers?(): NationalIdentifier[];
 }
 
 /**
@@ -76,6 +78,7 @@ export interface PatientLookups {
 export class RunCache implements PatientLookups {
   private readonly patients = new Map<string, Promise<PatientLookup>>();
   private readonly appointments = new Map<string, Promise<Appointment[]>>();
+  private readonly fetched = new Map<string, NationalIdentifier>();
 
   constructor(private readonly sources: SyncSources) {}
 
@@ -101,9 +104,19 @@ export class RunCache implements PatientLookups {
         .appointmentsOf(identifier, status ? { status } : {})
         .then((list) => list as Appointment[]);
       this.appointments.set(key, hit);
+      if (!status) {
+        hit.then(
+          () => this.fetched.set(key, identifier),
+          () => undefined,
+        );
+      }
       hit.catch(() => this.appointments.delete(key));
     }
     return hit;
+  }
+
+  fetchedIdentifiers(): NationalIdentifier[] {
+    return [...this.fetched.values()];
   }
 }
 

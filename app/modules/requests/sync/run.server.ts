@@ -7,6 +7,7 @@ import {
   type AppointmentSearchStrategy,
   type PatientLookups,
 } from "./prepare.ts";
+import { autoCloseRequests } from "./auto-close.server.ts";
 import { readCursor, storePage, type SyncCursor } from "./store-page.server.ts";
 
 /**
@@ -54,6 +55,8 @@ export async function syncGrantRequests(options: {
   lookups?: (sources: SyncSources) => PatientLookups;
   /** Which appointments to fetch for a request (default: all of the patient's, once per run). */
   strategy?: AppointmentSearchStrategy;
+  /** Patients re-checked for auto-close beyond those the run fetched anyway (0 = none). */
+  recheckPatients?: number;
 }): Promise<RunOutcome> {
   const { prisma, grantId, sources, hooks } = options;
   const log = getLogger().child({ job: "requests.sync", grantId });
@@ -96,6 +99,17 @@ export async function syncGrantRequests(options: {
       totals.requests += stored.requestsInserted;
       await hooks.afterPage?.(totals.pages);
     }
+    // Auto-close: open requests whose appointment PKB now shows moved or cancelled close as
+    // resolved in PAS; those whose appointment time passed are flagged for a person.
+    const closed = await autoCloseRequests({
+      prisma,
+      grantId,
+      lookups: cache,
+      fetched: cache.fetchedIdentifiers?.() ?? [],
+      recheckPatients: options.recheckPatients,
+      isFatal: (error) => hooks.isReauthorisationNeeded(error),
+    });
+    log.info({ runId: run.id, ...closed }, "request auto-close checked");
     const finishedAt = new Date();
     await prisma.requestSyncRun.update({
       where: { id: run.id },

@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "~/generated/prisma/client.ts";
+import { now } from "~/platform/clock.ts";
+import { activeRules, decideRoute } from "../routing/routing.server.ts";
+import { refreshDueAt } from "../sla/sla.server.ts";
 import type { PreparedPage } from "./prepare.ts";
 
 export interface SyncCursor {
@@ -30,6 +33,13 @@ function chunks<T>(items: readonly T[]): T[][] {
  *
  * Rows go in as one JSON document per chunk expanded by jsonb_to_recordset: one round trip per
  * chunk on both backends, and no 25 parallel arrays to keep in step.
+ *
+ * Routing happens here, in the same transaction: each new request is stored already in the queue
+ * the routing rules (read once per page, inside the transaction) give it — a team, a person, or
+ * the unrouted queue — with its "routed" history row and its SLA deadline. So no request is ever
+ * committed unrouted by accident, a killed sync cannot leave stored-but-unrouted requests behind,
+ * and a request stored twice (ON CONFLICT) is not routed twice: only the rows RETURNING says were
+ * inserted get history and a deadline.
  */
 export async function storePage(
   prisma: PrismaClient,
@@ -41,8 +51,12 @@ export async function storePage(
 ): Promise<StoredPage> {
   return prisma.$transaction(async (tx) => {
     let requestsInserted = 0;
+    const rules = page.requests.length > 0 ? await activeRules(tx) : [];
+    const routedAt = now();
+    const insertedIds: string[] = [];
     for (const chunk of chunks(page.requests)) {
       const rows = chunk.map((r) => ({
+        ...routeWith(rules, r),
         id: randomUUID(),
         pkbMessageId: r.pkbMessageId,
         conversationId: r.conversationId,
@@ -70,7 +84,7 @@ export async function storePage(
         matchedServiceType: r.matched?.serviceType ?? null,
         candidates: r.candidates,
       }));
-      requestsInserted += await tx.$executeRaw`
+      const inserted = await tx.$queryRaw<Array<{ id: string }>>`
         INSERT INTO "AppointmentRequest" (
           "id", "grantId", "pkbMessageId", "conversationId", "patientPublicId",
           "identifierSystem", "identifierValue", "patientDisplayName", "action",
@@ -78,7 +92,8 @@ export async function storePage(
           "receivedAt", "matchState", "matchConfidence", "matchReason",
           "matchedAppointmentId", "matchedStart", "matchedStatus", "matchedSubject",
           "matchedSpecialtyCode", "matchedSpecialtyDisplay", "matchedLocation",
-          "matchedServiceType", "candidates", "updatedAt")
+          "matchedServiceType", "candidates", "updatedAt",
+          "status", "teamId", "assigneeId", "routedByRuleId", "routedAt")
         SELECT r."id"::uuid, ${grantId}::uuid, r."pkbMessageId", r."conversationId", r."patientPublicId",
           r."identifierSystem", r."identifierValue", r."patientDisplayName",
           r."action"::"AppointmentRequestAction",
@@ -87,7 +102,9 @@ export async function storePage(
           r."matchState"::"RequestMatchState", r."matchConfidence", r."matchReason",
           r."matchedAppointmentId", (r."matchedStart" AT TIME ZONE 'UTC'), r."matchedStatus",
           r."matchedSubject", r."matchedSpecialtyCode", r."matchedSpecialtyDisplay",
-          r."matchedLocation", r."matchedServiceType", r."candidates", now()
+          r."matchedLocation", r."matchedServiceType", r."candidates", now(),
+          r."status"::"RequestStatus", r."teamId"::uuid, r."assigneeId"::uuid,
+          r."routedByRuleId"::uuid, (${routedAt.toISOString()}::timestamptz AT TIME ZONE 'UTC')
         FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
           "id" text, "pkbMessageId" text, "conversationId" text, "patientPublicId" text,
           "identifierSystem" text, "identifierValue" text, "patientDisplayName" text,
@@ -96,9 +113,34 @@ export async function storePage(
           "matchConfidence" double precision, "matchReason" text, "matchedAppointmentId" text,
           "matchedStart" timestamptz, "matchedStatus" text, "matchedSubject" text,
           "matchedSpecialtyCode" text, "matchedSpecialtyDisplay" text, "matchedLocation" text,
-          "matchedServiceType" text, "candidates" jsonb)
-        ON CONFLICT ("grantId", "pkbMessageId") DO NOTHING`;
+          "matchedServiceType" text, "candidates" jsonb, "status" text, "teamId" text,
+          "assigneeId" text, "routedByRuleId" text)
+        ON CONFLICT ("grantId", "pkbMessageId") DO NOTHING
+        RETURNING "id"::text AS "id"`;
+      requestsInserted += inserted.length;
+      const byId = new Map<string, (typeof rows)[number]>(rows.map((row) => [row.id, row]));
+      const events = inserted.map(({ id }) => {
+        const row = byId.get(id)!;
+        return {
+          requestId: id,
+          toStatus: row.status,
+          detail: { teamId: row.teamId, assigneeId: row.assigneeId, ruleId: row.routedByRuleId },
+        };
+      });
+      insertedIds.push(...inserted.map((row) => row.id));
+      if (events.length > 0) {
+        await tx.$executeRaw`
+          INSERT INTO "RequestEvent" ("id", "requestId", "actorId", "actorLabel", "kind",
+            "fromStatus", "toStatus", "detail", "createdAt")
+          SELECT gen_random_uuid(), e."requestId"::uuid, NULL, 'system', 'routed', NULL,
+            e."toStatus"::"RequestStatus", e."detail",
+            (${routedAt.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+          FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
+            AS e("requestId" text, "toStatus" text, "detail" jsonb)`;
+      }
     }
+    // The SLA deadline of the queue each landed in (sla/sla.server.ts), same transaction.
+    await refreshDueAt(tx, insertedIds);
 
     let nonRequestsInserted = 0;
     for (const chunk of chunks(page.nonRequests)) {
@@ -137,6 +179,25 @@ export async function storePage(
 
     return { requestsInserted, nonRequestsInserted };
   });
+}
+
+/** The queue the routing rules give a request as it is stored (rules/routing.server.ts). */
+function routeWith(
+  rules: Awaited<ReturnType<typeof activeRules>>,
+  request: PreparedPage["requests"][number],
+) {
+  const route = decideRoute(rules, {
+    action: request.action,
+    matchedSpecialtyCode: request.matched?.specialtyCode ?? null,
+    matchedLocation: request.matched?.location ?? null,
+    matchedServiceType: request.matched?.serviceType ?? null,
+  });
+  return {
+    status: route.assigneeId ? "ASSIGNED" : "NEW",
+    teamId: route.teamId,
+    assigneeId: route.assigneeId,
+    routedByRuleId: route.ruleId,
+  };
 }
 
 export async function readCursor(prisma: PrismaClient, grantId: string): Promise<SyncCursor> {

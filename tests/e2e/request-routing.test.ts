@@ -1,0 +1,303 @@
+import { TZDate } from "@date-fns/tz";
+import { format } from "date-fns";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SPECIALTIES } from "../../sandbox/src/population/catalog.ts";
+import { startSandbox, type RunningSandbox } from "../../sandbox/src/server.ts";
+import { launchChromium, screenshot, seriousAxeViolations, ukContext } from "../support/browser.ts";
+import {
+  startPortal,
+  STAFF_BY_ROLE,
+  TEST_PASSWORD,
+  type RunningPortal,
+} from "../support/portal-process.ts";
+
+/**
+ * Routing, the request lifecycle and auto-close in Chromium against the built portal and the
+ * sandbox (issue 8's acceptance, routing half): a team lead writes a rule sending one specialty to
+ * their team and previews it over the requests already synced; the next sync routes new requests
+ * by it; a handler claims one, adds a note and marks it actioned with a PAS reference; the sandbox
+ * reschedules the other request's appointment as a PAS update would, and the next sync closes that
+ * request as "resolved in PAS". Each step screenshotted and checked with axe.
+ */
+let portal: RunningPortal;
+let sandbox: RunningSandbox;
+let browser: Browser;
+
+beforeAll(async () => {
+  portal = await startPortal();
+  sandbox = await startSandbox({
+    port: 0,
+    patients: 300,
+    seed: 31,
+    frozenClock: true,
+    extraRedirectUris: [`${portal.url}/pkb/oauth/callback`],
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await sandbox?.close();
+  await portal?.stop();
+});
+
+async function control(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${sandbox.url}/_sandbox${path}`, {
+    method,
+    headers: {
+      "X-Sandbox-Admin-Key": sandbox.adminKey,
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(response.ok, `${method} ${path}`).toBe(true);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function signIn(page: Page, email: string) {
+  await page.goto(`${portal.url}/login`);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+}
+
+async function checkPage(page: Page, name: string) {
+  await page.waitForLoadState("networkidle");
+  await screenshot(page, `routing-${name}`);
+  expect(await seriousAxeViolations(page), `axe violations on ${name}`).toEqual([]);
+}
+
+const statusText = (page: Page) =>
+  page
+    .getByRole("status")
+    .allTextContents()
+    .then((t) => t.join(" "));
+
+/** The admin sets up the sandbox trust's connection and grants through PKB's consent page. */
+async function connectAndGrant(admin: Page) {
+  await admin.goto(`${portal.url}/admin/pkb/new`);
+  await admin.getByLabel("Name for this PKB organisation").fill("Riverside (sandbox)");
+  await admin.getByLabel("Organisation public id").fill(sandbox.organisations[0]!.publicId);
+  await admin.getByLabel("Nominated team").fill("Appointments team");
+  await admin.getByLabel("Fill from one address (optional)").fill(sandbox.url);
+  await admin.getByRole("button", { name: "Fill the six addresses" }).click();
+  await admin.getByLabel("User client id").fill("pkb-desk");
+  await admin.getByLabel("User client secret").fill("pkb-desk-sandbox-secret");
+  await admin.getByLabel("System client id").fill("pkb-desk-system");
+  await admin.getByLabel("System client secret").fill("pkb-desk-system-secret");
+  await admin.getByLabel("Aggregated client id").fill("pkb-desk-aggregated");
+  await admin.getByLabel("Aggregated client secret").fill("pkb-desk-aggregated-secret");
+  await admin.getByRole("button", { name: "Save PKB organisation" }).click();
+  await admin.waitForURL(/\/admin\/pkb\/[0-9a-f-]{36}$/);
+  await admin.getByRole("button", { name: "Grant access" }).click();
+  await admin.waitForURL((url) => url.href.startsWith(`${sandbox.url}/apiAuthorize.action`));
+  await admin.getByLabel("Email address").fill(sandbox.demoLogin.username);
+  await admin.getByLabel("Password").fill(sandbox.demoLogin.password);
+  await admin.getByRole("button", { name: "Sign in and allow access" }).click();
+  await admin.waitForURL(/\/admin\/pkb\/[0-9a-f-]{36}$/);
+  await expect.poll(() => admin.getByText("Active", { exact: true }).count()).toBe(1);
+}
+
+/** Presses "Sync now" and waits for a finished run beyond `runsBefore`. */
+async function syncNow(page: Page, runsBefore: number): Promise<string> {
+  await page.goto(`${portal.url}/requests/sync`);
+  await page.getByRole("button", { name: "Sync now" }).click();
+  await expect.poll(() => statusText(page)).toContain("Sync queued");
+  const rows = page.locator("tbody tr");
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        const count = await rows.count();
+        const first = count > 0 ? ((await rows.first().textContent()) ?? "") : "";
+        return count > runsBefore && !first.includes("Running") ? first : "";
+      },
+      { timeout: 60_000, interval: 1000 },
+    )
+    .not.toBe("");
+  return (await rows.first().textContent()) ?? "";
+}
+
+const ukWall = (ms: number, pattern: string) => format(new TZDate(ms, "Europe/London"), pattern);
+
+/**
+ * Opens the request about the appointment at `start` from the worklist: the view given, filtered
+ * to that appointment day (UK), so it is on the first page whatever else is open.
+ */
+async function openRequestQuoting(page: Page, start: number, view = "team") {
+  const day = ukWall(start, "yyyy-MM-dd");
+  await page.goto(`${portal.url}/requests?view=${view}&from=${day}&to=${day}`);
+  const row = page.locator("tbody tr", { hasText: ukWall(start, "d MMM yyyy, HH:mm") });
+  await expect.poll(() => row.count()).toBeGreaterThan(0);
+  await row.first().getByRole("link").click();
+  await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+}
+
+describe("request routing, lifecycle and auto-close", () => {
+  it("a lead's rule routes a specialty to their team; a handler actions one; a PAS reschedule closes the other", async () => {
+    const cardiology = SPECIALTIES.findIndex((s) => s.code === "320");
+    const state = sandbox.app.state;
+    const now = sandbox.clock.now();
+    // Two future cardiology appointments of the trust's patients, nobody asking about them yet,
+    // different patients and different times (so each request is found by its quoted time).
+    const picked: typeof state.population.appointments = [];
+    for (const a of state.population.appointments) {
+      const patient = state.population.patients[a.patientIndex]!;
+      if (
+        a.specialtyIndex === cardiology &&
+        a.status === "booked" &&
+        a.requestAt === null &&
+        a.start > now + 10 * 86_400_000 &&
+        state.canOrganisationSee(0, patient) &&
+        picked.every((p) => p.patientIndex !== a.patientIndex && p.start !== a.start) &&
+        // the patient has no other appointment at the same time (a clean match)
+        patient.appointmentIndexes.every(
+          (i) => i === a.index || state.population.appointments[i]!.start !== a.start,
+        )
+      ) {
+        picked.push(a);
+        if (picked.length === 2) break;
+      }
+    }
+    expect(picked).toHaveLength(2);
+    const [toAction, toMove] = picked as [(typeof picked)[0], (typeof picked)[0]];
+
+    const adminContext = await ukContext(browser);
+    const admin = await adminContext.newPage();
+    await signIn(admin, STAFF_BY_ROLE.ADMIN.email);
+    await connectAndGrant(admin);
+    // A first sync brings the trust's existing requests in: no rule yet, all unrouted.
+    expect(await syncNow(admin, 0)).toContain("Finished");
+
+    // The lead writes a rule for cardiology and previews it before saving.
+    const leadContext = await ukContext(browser);
+    const lead = await leadContext.newPage();
+    await signIn(lead, STAFF_BY_ROLE.TEAM_LEAD.email);
+    await lead.getByRole("link", { name: "Routing", exact: true }).click();
+    await lead.waitForURL(`${portal.url}/requests/routing`);
+    await expect.poll(() => lead.getByText("No rules yet").count()).toBe(1);
+    await checkPage(lead, "1-rules-empty");
+    await lead.getByRole("link", { name: "New rule" }).click();
+    await lead.waitForURL(`${portal.url}/requests/routing/new`);
+    // Saving with no name says what is missing.
+    await lead.getByRole("button", { name: "Save rule" }).click();
+    await expect
+      .poll(() => lead.getByRole("alert").textContent())
+      .toContain("Give the rule a name");
+    await lead.getByLabel("Rule name").fill("Cardiology clinics");
+    await lead.getByLabel("Specialty code (optional)").fill("320");
+    await lead
+      .getByLabel("Team", { exact: true })
+      .selectOption({ label: "Cardiology appointments" });
+    await lead.getByRole("button", { name: "Preview" }).click();
+    await expect
+      .poll(() =>
+        lead.getByRole("heading", { name: /Preview over the latest \d+ requests/ }).count(),
+      )
+      .toBe(1);
+    const takes = await statusText(lead);
+    expect(takes).toMatch(/This rule would take \d+ requests?/);
+    expect(await lead.getByRole("cell", { name: /Cardiology \(320\)/ }).count()).toBeGreaterThan(0);
+    // The preview saved nothing.
+    await checkPage(lead, "2-rule-preview");
+    await lead.getByRole("button", { name: "Save rule" }).click();
+    await lead.waitForURL(`${portal.url}/requests/routing`);
+    await expect.poll(() => statusText(lead)).toContain("Rule added");
+    await expect.poll(() => lead.getByRole("link", { name: "Cardiology clinics" }).count()).toBe(1);
+    // Open requests move only when asked: the lead checks the count, then re-routes.
+    await lead.getByRole("button", { name: "Check how many would move" }).click();
+    await expect.poll(() => statusText(lead)).toMatch(/would move/);
+    await checkPage(lead, "3-rules-reroute-count");
+    if (/open requests? would move to another queue/.test(await statusText(lead))) {
+      await lead.getByRole("button", { name: /^Re-route \d+ requests?$/ }).click();
+      await expect.poll(() => statusText(lead)).toMatch(/re-routed/);
+    }
+
+    // Two new cardiology requests arrive; the next sync routes them by the rule.
+    await control("POST", "/messages", {
+      appointmentId: state.appointmentIdOf(toAction),
+      kind: "cancel",
+      content: "Feeling better, no longer need it.",
+    });
+    await control("POST", "/messages", {
+      appointmentId: state.appointmentIdOf(toMove),
+      kind: "change",
+      content: "Could I come a week later?",
+    });
+    expect(await syncNow(admin, 1)).toContain("Finished");
+
+    // The handler (Cardiology) finds the first one in their queue, claims it, notes, actions.
+    const handlerContext = await ukContext(browser);
+    const handler = await handlerContext.newPage();
+    await signIn(handler, STAFF_BY_ROLE.REQUEST_HANDLER.email);
+    await openRequestQuoting(handler, toAction.start);
+    await expect
+      .poll(() =>
+        handler.getByText("Cardiology appointments — by the rule “Cardiology clinics”").count(),
+      )
+      .toBe(1);
+    expect(await handler.getByText("Feeling better, no longer need it.").count()).toBe(1);
+    await expect.poll(() => handler.getByText(/^Routed/).count()).toBeGreaterThan(0);
+    await checkPage(handler, "4-detail-routed");
+    await handler.getByRole("button", { name: "Claim" }).click();
+    await expect.poll(() => statusText(handler)).toContain("You have claimed this request");
+    expect(
+      await handler.getByText(`${STAFF_BY_ROLE.REQUEST_HANDLER.displayName} (you)`).count(),
+    ).toBe(1);
+    await handler.getByLabel("Add a note").fill("Rang the patient: confirmed they want to cancel.");
+    await handler.getByRole("button", { name: "Add note" }).click();
+    await expect.poll(() => statusText(handler)).toContain("Note added");
+    expect(
+      await handler.getByText("Rang the patient: confirmed they want to cancel.").count(),
+    ).toBe(1);
+    await checkPage(handler, "5-detail-claimed-noted");
+    // Marking actioned needs the PAS reference.
+    await handler.getByRole("button", { name: "Mark actioned" }).click();
+    await expect
+      .poll(() => handler.getByRole("alert").textContent())
+      .toContain("Enter the PAS reference");
+    await checkPage(handler, "6-detail-pas-reference-missing");
+    await handler.getByLabel("PAS reference").fill("PAS-CX-20931");
+    await handler.getByRole("button", { name: "Mark actioned" }).click();
+    await expect.poll(() => statusText(handler)).toContain("Request marked actioned");
+    await expect
+      .poll(() => handler.getByText("Status: Actioned", { exact: false }).count())
+      .toBeGreaterThan(0);
+    expect(await handler.getByText("PAS-CX-20931").count()).toBeGreaterThan(0);
+    // The history tells the whole story.
+    const history = handler.locator("ol li");
+    await expect.poll(() => history.count()).toBeGreaterThanOrEqual(4);
+    const lines = await history.allTextContents();
+    expect(lines.map((l) => l.split(" ")[0])).toEqual(
+      expect.arrayContaining(["Routed", "Claimed", "Note", "Marked"]),
+    );
+    await checkPage(handler, "7-detail-actioned");
+
+    // The trust's PAS moves the other appointment; PKB shows it; the next sync closes the request.
+    // (The sandbox's appointment object is live: keep the time the patient quoted.)
+    const quotedStart = toMove.start;
+    const newStart = quotedStart + 7 * 86_400_000;
+    await control("POST", `/appointments/${state.appointmentIdOf(toMove)}/reschedule`, {
+      start: new Date(newStart).toISOString(),
+    });
+    expect(await syncNow(admin, 2)).toContain("Finished");
+    // Closed, it is in Done; the worklist shows the appointment where PKB now has it.
+    await openRequestQuoting(handler, newStart, "done");
+    await expect.poll(() => handler.getByText(/Status: Resolved in PAS/).count()).toBe(1);
+    expect(
+      await handler
+        .getByText(`now ${ukWall(newStart, "d MMM yyyy, HH:mm")}`, { exact: false })
+        .count(),
+    ).toBeGreaterThan(0);
+    expect(await handler.getByRole("button", { name: "Reopen" }).count()).toBe(1);
+    await checkPage(handler, "8-detail-resolved-in-pas");
+
+    // Patient data stays out of the portal's logs.
+    const logs = portal.logs();
+    expect(logs).not.toContain("Feeling better, no longer need it.");
+    expect(logs).not.toContain("Rang the patient");
+    await Promise.all([adminContext.close(), leadContext.close(), handlerContext.close()]);
+  });
+});
