@@ -123,14 +123,20 @@ async function syncNow(page: Page, runsBefore: number): Promise<string> {
 const ukWall = (ms: number, pattern: string) => format(new TZDate(ms, "Europe/London"), pattern);
 
 /**
- * Opens the request about the appointment at `start` from the worklist: the view given, filtered
- * to that appointment day (UK), so it is on the first page whatever else is open.
+ * Opens the request about the appointment at `start` (or `movedTo`, where PKB now has it) from
+ * the worklist's `view`; open views are filtered to the appointment day (UK) so the row is on the
+ * first page whatever else is open.
  */
-async function openRequestQuoting(page: Page, start: number, view = "team") {
+async function openRequestQuoting(page: Page, start: number, view = "team", movedTo?: number) {
   const day = ukWall(start, "yyyy-MM-dd");
-  await page.goto(`${portal.url}/requests?view=${view}&from=${day}&to=${day}`);
-  const row = page.locator("tbody tr", { hasText: ukWall(start, "d MMM yyyy, HH:mm") });
-  await expect.poll(() => row.count()).toBeGreaterThan(0);
+  await page.goto(
+    view === "done"
+      ? `${portal.url}/requests?view=done`
+      : `${portal.url}/requests?view=${view}&from=${day}&to=${day}`,
+  );
+  const times = [start, ...(movedTo ? [movedTo] : [])].map((t) => ukWall(t, "d MMM yyyy, HH:mm"));
+  const row = page.locator("tbody tr", { hasText: new RegExp(times.join("|")) });
+  await expect.poll(() => row.count(), { timeout: 15_000 }).toBeGreaterThan(0);
   await row.first().getByRole("link").click();
   await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
 }
@@ -284,7 +290,7 @@ describe("request routing, lifecycle and auto-close", () => {
     });
     expect(await syncNow(admin, 2)).toContain("Finished");
     // Closed, it is in Done; the worklist shows the appointment where PKB now has it.
-    await openRequestQuoting(handler, newStart, "done");
+    await openRequestQuoting(handler, quotedStart, "done", newStart);
     await expect.poll(() => handler.getByText(/Status: Resolved in PAS/).count()).toBe(1);
     expect(
       await handler
