@@ -139,8 +139,9 @@ function bucketStartOf(date: Date, granularity: Granularity): Date {
 export function bucketLabel(start: string, granularity: Granularity): string {
   const date = parseISO(start);
   if (granularity === "day") return format(date, "EEE d MMM yyyy");
-  if (granularity === "week")
+  if (granularity === "week") {
     return `Week of ${format(date, "d MMM yyyy")} (${format(date, "RRRR-'W'II")})`;
+  }
   return format(date, "MMM yyyy");
 }
 
