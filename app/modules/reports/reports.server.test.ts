@@ -337,3 +337,57 @@ describe("the report filter", () => {
     });
   });
 });
+
+describe("the daily rollup the volume reports read", () => {
+  /** The rollup as it should be: a scan of the requests, grouped the same way. */
+  async function fromRequests() {
+    return db.current().prisma.$queryRaw<Array<Record<string, unknown>>>`
+      SELECT to_char((("receivedAt" AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/London')::date, 'YYYY-MM-DD') AS day,
+             coalesce("matchedSpecialtyCode", '') AS code, coalesce("matchedSpecialtyDisplay", '') AS display,
+             "action"::text AS action,
+             "matchState" IN ('NEEDS_MATCHING', 'NEEDS_TRIAGE', 'MATCHED_BY_STAFF') AS unmatched,
+             count(*)::int AS requests
+        FROM "AppointmentRequest" GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`;
+  }
+  async function rollup() {
+    return db.current().prisma.$queryRaw<Array<Record<string, unknown>>>`
+      SELECT to_char("day", 'YYYY-MM-DD') AS day, "specialtyCode" AS code, "specialtyDisplay" AS display,
+             "action"::text AS action, "unmatchedOnReceipt" AS unmatched, "requests"
+        FROM "RequestDailyVolume" WHERE "requests" <> 0 ORDER BY 1, 2, 3, 4, 5`;
+  }
+
+  it("matches a scan of the requests after inserts, a pick, a close, a bulk insert and a delete", async () => {
+    const prisma = db.current().prisma;
+    expect(await rollup()).toEqual(await fromRequests());
+    // Staff pick the appointment for the triage request: it moves from "no specialty" to 320.
+    const triage = await prisma.appointmentRequest.findFirstOrThrow({
+      where: { matchState: "NEEDS_TRIAGE" },
+    });
+    await prisma.appointmentRequest.update({
+      where: { id: triage.id },
+      data: {
+        matchState: "MATCHED_BY_STAFF",
+        matchedSpecialtyCode: "320",
+        matchedSpecialtyDisplay: "Cardiology",
+      },
+    });
+    // A lifecycle write that moves nothing between groups.
+    await prisma.appointmentRequest.updateMany({
+      where: { status: "NEW" },
+      data: { status: "ASSIGNED" },
+    });
+    // A bulk insert, as the sync writes a page.
+    await prisma.$executeRaw`
+      INSERT INTO "AppointmentRequest" ("id", "grantId", "pkbMessageId", "patientPublicId", "action",
+        "rawSubject", "patientNote", "receivedAt", "matchState", "matchReason", "updatedAt")
+      SELECT gen_random_uuid(), gen_random_uuid(), 'bulk-' || g, 'p', 'CANCEL', 's', '',
+             timestamp '2026-03-29 00:30' + g * interval '10 minutes', 'NEEDS_MATCHING', 'bulk', now()
+        FROM generate_series(1, 12) AS g`;
+    expect(await rollup()).toEqual(await fromRequests());
+    // The bulk rows straddle the March change (01:00 UTC on 29 March): all on UK 29 March.
+    const march = await requestVolume(range("2026-03-29", "2026-03-29", "day"), NO_SPECIALTY);
+    expect(counts(march)).toEqual([["2026-03-29", 12, 0, 12]]);
+    await prisma.appointmentRequest.deleteMany({ where: { matchReason: "bulk" } });
+    expect(await rollup()).toEqual(await fromRequests());
+  });
+});
