@@ -13,6 +13,7 @@ const NAV: NavItem[] = [
   { to: "/requests", label: "Requests", permission: "read:request:team" },
   { to: "/requests/sync", label: "Request sync", permission: "sync:request" },
   { to: "/campaigns", label: "Campaigns", permission: "read:campaign" },
+  { to: "/reports", label: "Reports", permission: "read:report" },
   { to: "/admin/users", label: "Users", permission: "read:user" },
   { to: "/admin/teams", label: "Teams", permission: "read:team" },
   { to: "/admin/audit", label: "Audit trail", permission: "read:audit" },
