@@ -83,7 +83,12 @@ export function ReportBarChart({
           data={rows}
           layout={horizontal ? "vertical" : "horizontal"}
           accessibilityLayer={false}
-          margin={{ top: 8, right: 24, bottom: 8, left: 8 }}
+          margin={{
+            top: valueLabels ? 24 : 8,
+            right: valueLabels && horizontal ? 48 : 24,
+            bottom: 8,
+            left: 8,
+          }}
         >
           <Patterns />
           <CartesianGrid strokeDasharray="3 3" stroke="#aeb7bd" />
@@ -107,7 +112,12 @@ export function ReportBarChart({
                 tick={{ fontSize: 12 }}
                 minTickGap={12}
               />
-              <YAxis allowDecimals={unit !== ""} unit={unit} stroke="#425563" />
+              <YAxis
+                allowDecimals={unit !== ""}
+                unit={unit}
+                stroke="#425563"
+                domain={unit === "%" ? [0, 100] : [0, "auto"]}
+              />
             </>
           )}
           <Tooltip cursor={{ fill: "#e8edee" }} />
@@ -122,6 +132,7 @@ export function ReportBarChart({
               strokeWidth={1}
               stackId={stacked ? "stack" : undefined}
               isAnimationActive={false}
+              maxBarSize={72}
             >
               {valueLabels ? (
                 <LabelList
