@@ -262,6 +262,9 @@ describe("request reports", () => {
       .poll(() => page.getByText("The end date must be on or after the start date").count())
       .toBe(2);
     expect(await page.locator("svg.recharts-surface").count()).toBe(0);
+    // What was typed stays in the fields, beside the message.
+    expect(await page.getByLabel("From", { exact: true }).inputValue()).toBe("2026-11-01");
+    expect(await page.getByLabel("To", { exact: true }).inputValue()).toBe("2026-10-01");
     await checkPage(page, "bad-range");
     await context.close();
   });

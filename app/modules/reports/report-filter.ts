@@ -108,7 +108,16 @@ export function parseReportFilter(
     const key = String(issue.path[0] ?? "form");
     errors[key] ??= issue.message;
   }
-  return { filter: fallback, errors };
+  // With errors, `filter` is what was typed (cut to a sane length), for the form to show again
+  // beside the messages; it runs no query.
+  return {
+    filter: {
+      from: raw.from.slice(0, 10),
+      to: raw.to.slice(0, 10),
+      granularity: GRANULARITIES.find((g) => g === raw.granularity) ?? fallback.granularity,
+    },
+    errors,
+  };
 }
 
 /** The first day of each bucket that meets the range, in order (UK dates). */

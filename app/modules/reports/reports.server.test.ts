@@ -329,6 +329,17 @@ describe("the report filter", () => {
     expect(parsed.errors?.[field]).toBe(message);
   });
 
+  it("keeps what was typed in a refused range, to show it again beside the message", () => {
+    const parsed = parseReportFilter(
+      new URLSearchParams({ from: "2026-11-01", to: "2026-10-01", granularity: "week" }),
+      new Date("2026-11-23T12:00:00Z"),
+    );
+    expect(parsed).toEqual({
+      filter: { from: "2026-11-01", to: "2026-10-01", granularity: "week" },
+      errors: { to: "The end date must be on or after the start date" },
+    });
+  });
+
   it("defaults to the last 90 UK days, in weeks", () => {
     // 23:30 UTC on 31 May is 1 June in the UK
     expect(parseReportFilter(new URLSearchParams(), new Date("2026-05-31T23:30:00Z"))).toEqual({
