@@ -23,6 +23,12 @@ export default [
       route("routing/:ruleId", "routes/_shell.requests.routing.$ruleId/route.tsx"),
       route(":requestId", "routes/_shell.requests.$requestId/route.tsx"),
     ]),
+    ...prefix("reports", [
+      index("routes/_shell.reports._index/route.tsx"),
+      route("teams", "routes/_shell.reports.teams/route.tsx"),
+      route("unmatched", "routes/_shell.reports.unmatched/route.tsx"),
+      route("export/:report", "routes/_shell.reports.export.$report.ts"),
+    ]),
     ...prefix("admin", [
       route("users", "routes/_shell.admin.users._index/route.tsx"),
       route("users/new", "routes/_shell.admin.users.new/route.tsx"),

@@ -14,6 +14,7 @@ const NAV: NavItem[] = [
   { to: "/requests/sync", label: "Request sync", permission: "sync:request" },
   { to: "/requests/routing", label: "Routing", permission: "manage:routing" },
   { to: "/campaigns", label: "Campaigns", permission: "read:campaign" },
+  { to: "/reports", label: "Reports", permission: "read:report" },
   { to: "/admin/users", label: "Users", permission: "read:user" },
   { to: "/admin/teams", label: "Teams", permission: "read:team" },
   { to: "/admin/audit", label: "Audit trail", permission: "read:audit" },
