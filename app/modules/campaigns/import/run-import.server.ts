@@ -314,7 +314,9 @@ async function commitChunk(importId: string, campaignId: string, chunk: Chunk): 
       const campaign = await tx.$queryRaw<Array<{ state: string }>>`
         SELECT "state"::text AS "state" FROM "Campaign" WHERE "id" = ${campaignId}::uuid FOR SHARE`;
       if (campaign[0]?.state !== "IMPORTING") return false;
-      const inserted = await insertRecipients(tx, importId, campaignId, rows);
+      // A conflicting duplicate inside the chunk is written already flagged (RECIPIENT_EVENTS.flag
+      // at birth), so the common case needs no UPDATE; the patient's first row is the one kept.
+      const inserted = await insertRecipients(tx, importId, campaignId, rows, conflicts);
       const notInserted = rows.filter((good) => !inserted.has(good.recipient.nationalId));
       if (notInserted.length > 0) {
         const existing = await tx.recipient.findMany({
@@ -350,7 +352,7 @@ async function commitChunk(importId: string, campaignId: string, chunk: Chunk): 
           }
         }
       }
-      await flagConflicts(tx, campaignId, conflicts);
+      await flagConflicts(tx, campaignId, conflicts, inserted);
       await insertErrors(tx, importId, chunk.errors);
       await tx.$executeRaw`
         UPDATE "CampaignImport" SET
@@ -368,19 +370,24 @@ async function commitChunk(importId: string, campaignId: string, chunk: Chunk): 
   );
 }
 
-/** Conflicting duplicates go to a person (RECIPIENT_EVENTS.flag), in one statement per chunk. */
+/**
+ * Conflicting duplicates whose first row came in an earlier chunk (or an earlier run) go to a
+ * person (RECIPIENT_EVENTS.flag). Rare: chunk boundaries and re-sent rows only.
+ */
 async function flagConflicts(
   tx: Prisma.TransactionClient,
   campaignId: string,
   conflicts: Map<string, string>,
+  flaggedAtInsert: Set<string>,
 ) {
-  if (conflicts.size === 0) return;
-  await tx.$executeRaw`
-    UPDATE "Recipient" AS r
-    SET "state" = 'NEEDS_REVIEW'::"RecipientState", "reviewReason" = t.why, "updatedAt" = now()
-    FROM unnest(${[...conflicts.keys()]}::text[], ${[...conflicts.values()]}::text[]) AS t(n, why)
-    WHERE r."campaignId" = ${campaignId}::uuid AND r."nationalId" = t.n
-      AND r."state" = 'IMPORTED'::"RecipientState" AND r."reviewReason" IS NULL`;
+  for (const [nationalId, reason] of conflicts) {
+    if (flaggedAtInsert.has(nationalId)) continue;
+    await tx.$executeRaw`
+      UPDATE "Recipient"
+      SET "state" = 'NEEDS_REVIEW'::"RecipientState", "reviewReason" = ${reason}, "updatedAt" = now()
+      WHERE "campaignId" = ${campaignId}::uuid AND "nationalId" = ${nationalId}
+        AND "state" = 'IMPORTED'::"RecipientState" AND "reviewReason" IS NULL`;
+  }
 }
 
 async function insertRecipients(
@@ -388,19 +395,22 @@ async function insertRecipients(
   importId: string,
   campaignId: string,
   rows: GoodRow[],
+  conflicts: Map<string, string>,
 ): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const column = <T>(pick: (recipient: ValidRecipient) => T) =>
     rows.map((good) => pick(good.recipient));
   const inserted = await tx.$queryRaw<Array<{ nationalId: string }>>`
     INSERT INTO "Recipient" ("id", "campaignId", "importId", "nationalId", "givenName", "familyName",
-      "dateOfBirth", "mobile", "email", "sourceRow", "state", "updatedAt")
+      "dateOfBirth", "mobile", "email", "sourceRow", "state", "reviewReason", "updatedAt")
     SELECT gen_random_uuid(), ${campaignId}::uuid, ${importId}::uuid, n, g, f, d::date, m, e, r,
-      'IMPORTED'::"RecipientState", now()
+      (CASE WHEN why IS NULL THEN 'IMPORTED' ELSE 'NEEDS_REVIEW' END)::"RecipientState", why, now()
     FROM unnest(${column((r) => r.nationalId)}::text[], ${column((r) => r.givenName)}::text[],
       ${column((r) => r.familyName)}::text[], ${column((r) => r.dateOfBirth)}::text[],
       ${column((r) => r.mobile)}::text[], ${column((r) => r.email)}::text[],
-      ${rows.map((good) => good.row)}::int[]) AS t(n, g, f, d, m, e, r)
+      ${rows.map((good) => good.row)}::int[],
+      ${rows.map((good) => conflicts.get(good.recipient.nationalId) ?? null)}::text[])
+      AS t(n, g, f, d, m, e, r, why)
     ON CONFLICT ("campaignId", "nationalId") DO NOTHING
     RETURNING "nationalId"`;
   return new Set(inserted.map((row) => row.nationalId));
