@@ -150,6 +150,9 @@ export async function runImport(importId: string): Promise<void> {
   const source = Readable.from(readUpload(importId));
   const decoded = source.pipe(iconv.decodeStream(started.encoding));
   const feeding = pipeline(decoded, parser);
+  // Awaited after the loop; if the loop throws first, its error is the one that matters (the
+  // pipeline then only reports that the parser was closed early).
+  feeding.catch(() => undefined);
   // The chunk being written while the next is read: one at a time, so commits keep file order.
   let writing: Promise<boolean> | null = null;
   const write = (full: Chunk) => {
@@ -366,7 +369,8 @@ async function commitChunk(importId: string, campaignId: string, chunk: Chunk): 
         WHERE "id" = ${importId}::uuid`;
       return true;
     },
-    { timeout: 60_000 },
+    // A bulk job waits for a connection on a busy server rather than failing (Prisma waits 2 s).
+    { timeout: 60_000, maxWait: 30_000 },
   );
 }
 
@@ -483,7 +487,7 @@ async function finishImport(importId: string, campaignId: string) {
         },
       });
     },
-    { timeout: 60_000 },
+    { timeout: 60_000, maxWait: 30_000 },
   );
   getLogger().info({ importId, campaignId }, "campaign list imported");
 }
