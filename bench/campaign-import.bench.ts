@@ -70,7 +70,16 @@ async function main() {
     global.gc?.();
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    // Heap in use (live objects and garbage not yet collected) beside RSS: RSS also keeps what
+    // the allocator and V8 have not handed back, so the two together show whether memory follows
+    // the batch (heap flat) or the file (heap climbing).
+    const heapBaseline = process.memoryUsage().heapUsed;
+    let heapPeak = heapBaseline;
+    const sampler = setInterval(() => {
+      const usage = process.memoryUsage();
+      peak = Math.max(peak, usage.rss);
+      heapPeak = Math.max(heapPeak, usage.heapUsed + usage.external);
+    }, 20);
     const loadBefore = machineLoad();
     const cpuBefore = process.cpuUsage();
     const serverBefore = await bench.serverCpuSeconds();
@@ -117,6 +126,7 @@ async function main() {
       totalSeconds: Math.round(totalSeconds * 1000) / 1000,
       rowsPerSecond: Math.round(ROWS / totalSeconds),
       peakRssGrowthMb: Math.round((peak - baseline) / 1024 / 1024),
+      peakHeapGrowthMb: Math.round((heapPeak - heapBaseline) / 1024 / 1024),
       processCpuSeconds: Math.round(processCpuSeconds * 100) / 100,
       postgresCpuSeconds:
         serverBefore === null || serverAfter === null
