@@ -142,7 +142,7 @@ async function main() {
         totalSeconds <= GOALS.seconds && (peak - baseline) / 1024 / 1024 <= GOALS.rssGrowthMb,
       node: process.version,
       measuredAt: new Date().toISOString(),
-      note: "single run on a shared 2-core machine; upload = sniff + store in 1 MB chunks, import = stream, validate, dedupe, persist",
+      note: "single run on a shared 2-core machine; upload = sniff + store in 1 MB chunks, import = stream, validate, dedupe, persist; peakHeapGrowthMb = heapUsed + external (on PGlite, external includes the engine's WASM memory, so read RSS there)",
     };
     console.log(JSON.stringify(report, null, 2));
     mkdirSync("bench/results", { recursive: true });
