@@ -3,7 +3,12 @@ import type { EligibilityBucket, IdentifierKind } from "~/generated/prisma/enums
 import { IDENTIFIER_SYSTEMS } from "~/modules/pkb/identifiers.ts";
 import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
-import { completeBatch, holdLease, type LeasedBatch } from "../batches/batch-store.server.ts";
+import {
+  completeBatch,
+  failBatch,
+  holdLease,
+  type LeasedBatch,
+} from "../batches/batch-store.server.ts";
 import { createStatusBatches } from "../batches/create-batches.server.ts";
 import { contextOf, type ActionContext } from "../campaigns.server.ts";
 import { transitionCampaign } from "../lifecycle.server.ts";
@@ -15,6 +20,11 @@ export const KIND_SYSTEMS: Record<IdentifierKind, string> = {
   CHI: IDENTIFIER_SYSTEMS.chi,
   HC: IDENTIFIER_SYSTEMS.hc,
 };
+
+export const STATUS_MESSAGES = {
+  refused: (detail: string) =>
+    `PKB refused this patient's number in the eligibility check on its own: ${detail}`,
+} as const;
 
 /** Patients a check covers: not yet checked, or checked before (a re-check refreshes them). */
 const CHECKABLE = ["IMPORTED", "ELIGIBLE", "INELIGIBLE"] as const;
@@ -99,8 +109,57 @@ async function fileBuckets(
   await tx.$executeRaw`
     UPDATE "Recipient" r
     SET "state" = (CASE WHEN t.bucket = 'ELIGIBLE' THEN 'ELIGIBLE' ELSE 'INELIGIBLE' END)::"RecipientState",
-      "bucket" = t.bucket::"EligibilityBucket", "checkedAt" = ${at}, "updatedAt" = now()
+      "bucket" = t.bucket::"EligibilityBucket", "checkedAt" = ${at}, "failureReason" = NULL,
+      "updatedAt" = now()
     FROM unnest(${ids}::uuid[], ${buckets}::text[]) AS t(id, bucket)
     WHERE r."id" = t.id AND r."campaignId" = ${campaignId}::uuid
       AND r."state"::text = ANY(${[...CHECKABLE]}::text[])`;
+}
+
+/**
+ * A whole status batch refused with 400: one identifier in it poisons the lot (as for token
+ * batches). Split into halves until the poison identifier sits alone; that batch of one fails and
+ * its patient keeps its state (not checked, so never batched for a code) with PKB's reason. The
+ * other patients are checked as usual.
+ */
+export async function splitOrFailStatusBatch(batch: LeasedBatch, detail: string) {
+  const db = await prisma();
+  await db.$transaction(async (tx) => {
+    if (!(await holdLease(tx, batch))) return;
+    const members = await tx.$queryRaw<Array<{ recipientId: string }>>`
+      SELECT "recipientId" FROM "CampaignBatchMember" WHERE "batchId" = ${batch.id}::uuid
+      ORDER BY "recipientId"`;
+    const ids = members.map((member) => member.recipientId);
+    if (ids.length <= 1) {
+      await tx.$executeRaw`
+        UPDATE "Recipient" SET "failureReason" = ${STATUS_MESSAGES.refused(detail)}, "updatedAt" = now()
+        WHERE "id" = ANY(${ids}::uuid[]) AND "state"::text = ANY(${[...CHECKABLE]}::text[])`;
+      await failBatch(tx, batch, detail);
+      return;
+    }
+    const half = Math.ceil(ids.length / 2);
+    for (const part of [ids.slice(0, half), ids.slice(half)]) {
+      const child = await tx.campaignBatch.create({
+        data: {
+          campaignId: batch.campaignId,
+          operation: "STATUS_QUERY",
+          size: part.length,
+          parentId: batch.id,
+        },
+      });
+      await tx.$executeRaw`
+        UPDATE "CampaignBatchMember" SET "batchId" = ${child.id}::uuid
+        WHERE "batchId" = ${batch.id}::uuid AND "recipientId" = ANY(${part}::uuid[])`;
+    }
+    await tx.campaignBatch.update({
+      where: { id: batch.id },
+      data: {
+        state: "SPLIT",
+        finishedAt: now(),
+        leaseOwner: null,
+        leaseUntil: null,
+        lastError: detail,
+      },
+    });
+  });
 }
