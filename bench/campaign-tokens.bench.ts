@@ -10,9 +10,7 @@
  *   DATABASE_URL=postgresql://… npx tsx bench/campaign-tokens.bench.ts
  * Writes bench/results/campaign-tokens-<backend>-<N>.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { SYSTEM_ACTOR } from "../app/modules/audit/audit.server.ts";
 import { runBatchDriver } from "../app/modules/campaigns/batches/batch-driver.server.ts";
 import { campaignFacade } from "../app/modules/campaigns/batches/facade-factory.server.ts";
@@ -20,7 +18,13 @@ import { startEligibilityCheck } from "../app/modules/campaigns/eligibility/elig
 import { sandboxConnection } from "../app/modules/campaigns/testing.server.ts";
 import { startTokenGeneration } from "../app/modules/campaigns/tokens/tokens.server.ts";
 import { startTestSandbox } from "../app/modules/pkb/testing/pkb-sandbox.ts";
-import { openDatabase, setDatabase, type Database } from "../app/platform/db.server.ts";
+import { setDatabase, type Database } from "../app/platform/db.server.ts";
+import {
+  machineLoad,
+  openBenchDatabase,
+  ownCpuSeconds,
+  type BenchDatabase,
+} from "./support/bench-database.ts";
 
 process.env.LOG_LEVEL ??= "silent";
 const N = Number(process.env.RECIPIENTS ?? 20_000);
@@ -42,7 +46,10 @@ async function seedCampaign(database: Database, connectionId: string, ids: strin
   return campaign.id;
 }
 
-async function run(database: Database, campaignId: string, drivers: number) {
+async function run(bench: BenchDatabase, campaignId: string, drivers: number) {
+  const { database } = bench;
+  const cpuBefore = process.cpuUsage();
+  const serverBefore = await bench.serverCpuSeconds();
   const facade = await campaignFacade(campaignId);
   const drive = (operation: "STATUS_QUERY" | "GENERATE_TOKENS") =>
     Promise.all(
@@ -57,6 +64,8 @@ async function run(database: Database, campaignId: string, drivers: number) {
   await startTokenGeneration(campaignId, context);
   await drive("GENERATE_TOKENS");
   const done = performance.now();
+  const processCpuSeconds = ownCpuSeconds(cpuBefore);
+  const serverAfter = await bench.serverCpuSeconds();
   const issued = await database.prisma.recipient.count({
     where: { campaignId, state: "TOKEN_ISSUED" },
   });
@@ -69,18 +78,20 @@ async function run(database: Database, campaignId: string, drivers: number) {
     tokenSeconds: Math.round(done - checked) / 1000,
     eligible,
     issued,
+    processCpuSeconds: Math.round(processCpuSeconds * 100) / 100,
+    postgresCpuSeconds:
+      serverBefore === null || serverAfter === null
+        ? null
+        : Math.round((serverAfter - serverBefore) * 100) / 100,
   };
 }
 
 async function main() {
-  const dir = mkdtempSync(path.join(tmpdir(), "pkbdesk-tokens-bench-"));
   const pkb = await startTestSandbox({ patients: Math.ceil(N / 0.9) + 100, latencyMs: LATENCY_MS });
-  const database = await openDatabase(
-    process.env.DATABASE_URL
-      ? { connectionString: process.env.DATABASE_URL }
-      : { dataDir: path.join(dir, "pglite") },
-  );
+  const bench = await openBenchDatabase("tokens");
+  const { database } = bench;
   setDatabase(database);
+  const loadBefore = machineLoad();
   try {
     const connectionId = await sandboxConnection(pkb.sandbox.url, pkb.trustPublicId);
     const csv = await (
@@ -99,7 +110,7 @@ async function main() {
       .slice(0, N);
     const calls = Math.ceil(ids.length / 5000);
     const portal = await run(
-      database,
+      bench,
       await seedCampaign(database, connectionId, ids, "Bench concurrent"),
       IN_FLIGHT,
     );
@@ -107,7 +118,7 @@ async function main() {
     // The bound counts the calls actually needed: status for everyone, tokens for the eligible.
     const boundSeconds = ((calls + eligibleCalls) * LATENCY_MS) / IN_FLIGHT / 1000;
     const naive = await run(
-      database,
+      bench,
       await seedCampaign(database, connectionId, ids, "Bench sequential"),
       1,
     );
@@ -130,6 +141,13 @@ async function main() {
       },
       speedupOverNaive: Math.round((naive.seconds / portal.seconds) * 100) / 100,
       goal: "≤ 1.25 × bound + ≤ 5 s database time (P3)",
+      ...(database.backend === "pglite"
+        ? {
+            backendNote:
+              "PGlite is one connection in this process: the drivers' database work (and the in-process sandbox) is serialised on one thread, so 4 in flight cannot beat the sequential run; the PostgreSQL result is the headline for P3.",
+          }
+        : {}),
+      machine: { before: loadBefore, after: machineLoad() },
       node: process.version,
       measuredAt: new Date().toISOString(),
       note: "single run on a shared 2-core machine; the bound uses the calls actually needed (tokens only for eligible patients); specBoundSeconds uses ⌈N/500⌉ as quality.md writes it",
@@ -141,9 +159,8 @@ async function main() {
       `${JSON.stringify(report, null, 2)}\n`,
     );
   } finally {
-    await database.close();
+    await bench.close();
     await pkb.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

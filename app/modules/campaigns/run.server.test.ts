@@ -8,7 +8,7 @@ import { getEnv } from "~/platform/env.server.ts";
 import { withTestDatabase } from "../../../tests/support/database.ts";
 import { runBatchDriver } from "./batches/batch-driver.server.ts";
 import { campaignFacade, forgetCampaignFacades } from "./batches/facade-factory.server.ts";
-import { startEligibilityCheck } from "./eligibility/eligibility.server.ts";
+import { STATUS_MESSAGES, startEligibilityCheck } from "./eligibility/eligibility.server.ts";
 import { importedCampaign, sandboxConnection } from "./testing.server.ts";
 import { retryFailedBatches, startTokenGeneration } from "./tokens/tokens.server.ts";
 
@@ -54,6 +54,39 @@ async function drive(campaignId: string, operation: "STATUS_QUERY" | "GENERATE_T
 }
 
 describe("eligibility and invitation codes against the sandbox", () => {
+  it("splits a status batch PKB refuses whole, so only the poison identifier goes unchecked", async () => {
+    const csv = await sandboxCsv("any", 300);
+    const campaignId = await importedCampaign(connectionId, csv, MAPPING);
+    const db = await prisma();
+    const recipients = await db.recipient.findMany({
+      where: { campaignId },
+      select: { nationalId: true },
+      orderBy: { nationalId: "asc" },
+    });
+    const poison = recipients[Math.floor(recipients.length / 2)]!.nationalId;
+    await pkb.setFaults({ "facade.status-query": { poisonIdentifiers: [poison] } });
+    try {
+      await startEligibilityCheck(campaignId, context);
+      await drive(campaignId, "STATUS_QUERY");
+    } finally {
+      await pkb.setFaults({});
+    }
+    const after = await db.recipient.findMany({ where: { campaignId } });
+    const unchecked = after.filter((recipient) => recipient.bucket === null);
+    expect(unchecked.map((r) => [r.nationalId, r.state])).toEqual([[poison, "IMPORTED"]]);
+    // The reason names PKB's refusal, followed by PKB's own words.
+    expect(unchecked[0]!.failureReason?.startsWith(STATUS_MESSAGES.refused(""))).toBe(true);
+    const batches = await db.campaignBatch.findMany({
+      where: { campaignId, operation: "STATUS_QUERY" },
+    });
+    const failed = batches.filter((batch) => batch.state === "FAILED");
+    expect(failed.map((batch) => batch.size)).toEqual([1]);
+    expect(batches.every((batch) => ["DONE", "SPLIT", "FAILED"].includes(batch.state))).toBe(true);
+    expect((await db.campaign.findUniqueOrThrow({ where: { id: campaignId } })).state).toBe(
+      "READY",
+    );
+  });
+
   it("buckets every patient, then stores exactly one code per eligible patient", async () => {
     const csv = await sandboxCsv("any", 1500);
     const campaignId = await importedCampaign(connectionId, csv, MAPPING);

@@ -2,7 +2,7 @@ import type { BatchOperation } from "~/generated/prisma/enums.ts";
 import { SYSTEM_ACTOR } from "~/modules/audit/audit.server.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { getLogger } from "~/platform/logger.server.ts";
-import { processStatusBatch } from "../eligibility/eligibility.server.ts";
+import { processStatusBatch, splitOrFailStatusBatch } from "../eligibility/eligibility.server.ts";
 import { transitionCampaignIf } from "../lifecycle.server.ts";
 import { asCallFailure, type CampaignFacade } from "../pkb-port.ts";
 import {
@@ -119,6 +119,8 @@ async function runOne(
       );
     } else if (batch.operation === "GENERATE_TOKENS" && failure.status === 400) {
       await splitOrFailTokenBatch(batch, detail);
+    } else if (failure.status === 400) {
+      await splitOrFailStatusBatch(batch, detail);
     } else if (batch.operation === "GENERATE_TOKENS") {
       await giveUpTokenBatch(batch, detail);
     } else {

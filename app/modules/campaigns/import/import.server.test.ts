@@ -10,7 +10,7 @@ import { offlineConnection } from "../testing.server.ts";
 import { errorReportCsv } from "./error-report.server.ts";
 import { guessMapping, type ColumnMapping } from "./fields.ts";
 import { acceptMapping } from "./import.server.ts";
-import { IMPORT_MESSAGES, MAX_CELL_CHARS, runImport } from "./run-import.server.ts";
+import { IMPORT_MESSAGES, MAX_CELL_CHARS, ROWS_PER_CHUNK, runImport } from "./run-import.server.ts";
 import { REFUSALS } from "./sniff.ts";
 import { storeUpload, UPLOAD_MESSAGES, UploadRefused } from "./upload.server.ts";
 import { MESSAGES } from "./validate-row.ts";
@@ -258,6 +258,34 @@ describe("bad rows are reported and good rows of the same file kept", () => {
     ]);
     expect([result.rowsAccepted, result.duplicatesCollapsed, result.rowsFlagged]).toEqual([
       2, 2, 1,
+    ]);
+  });
+
+  it("collapses and flags duplicates whose rows fall in different chunks of a long list", async () => {
+    // Row 2 and row ROWS_PER_CHUNK + 3 are the same patient with different names; a bad quote
+    // after them stops the file, numbered by its own row however far the writer has got.
+    const filler = Array.from(
+      { length: ROWS_PER_CHUNK },
+      (_, index) => `${syntheticNhsNumber(100 + index)},Filler`,
+    );
+    const { recipients, result, errors } = await importList(
+      `NHS number,Given name\n${A},Ann\n${filler.join("\n")}\n${A},Anna\n${A},Ann\n${B},"Bob\n`,
+    );
+    const lastRow = ROWS_PER_CHUNK + 4;
+    expect(recipients).toHaveLength(ROWS_PER_CHUNK + 1);
+    expect(
+      recipients
+        .filter((r) => r.state === "NEEDS_REVIEW")
+        .map((r) => [r.nationalId, r.reviewReason]),
+    ).toEqual([[A, IMPORT_MESSAGES.duplicateConflict(2, lastRow - 1)]]);
+    expect([
+      result.rowsRead,
+      result.rowsAccepted,
+      result.duplicatesCollapsed,
+      result.rowsFlagged,
+    ]).toEqual([ROWS_PER_CHUNK + 4, ROWS_PER_CHUNK + 1, 2, 1]);
+    expect(errors.map((e) => [e.rowNumber, e.reason])).toEqual([
+      [lastRow + 1, IMPORT_MESSAGES.quoteNotClosed],
     ]);
   });
 

@@ -70,7 +70,10 @@ export async function storeUpload(
       const bytes = Buffer.concat(pending);
       pending = [];
       pendingBytes = 0;
-      await db.campaignUploadChunk.create({ data: { importId, seq: seq++, bytes } });
+      // As hex text: Prisma's bytea parameter path costs ~10× more CPU than decode() in SQL.
+      await db.$executeRaw`
+        INSERT INTO "CampaignUploadChunk" ("importId", "seq", "bytes")
+        VALUES (${importId}::uuid, ${seq++}, decode(${bytes.toString("hex")}, 'hex'))`;
     };
     let sniffed: ReturnType<typeof sniffUpload> | null = null;
     for await (const part of body) {
@@ -142,15 +145,17 @@ function readHeaders(text: string, delimiter: Delimiter, wholeFile: boolean): st
   return headers;
 }
 
-/** The stored bytes in order, one chunk in memory at a time. */
+/**
+ * The stored bytes in order, one chunk in memory at a time. Read as hex text and decoded by Node
+ * (native) rather than through Prisma's bytea result path, which parses hex in JavaScript.
+ */
 export async function* readUpload(importId: string): AsyncGenerator<Buffer> {
   const db = await prisma();
   for (let seq = 0; ; seq++) {
-    const chunk = await db.campaignUploadChunk.findUnique({
-      where: { importId_seq: { importId, seq } },
-      select: { bytes: true },
-    });
+    const [chunk] = await db.$queryRaw<Array<{ hex: string }>>`
+      SELECT encode("bytes", 'hex') AS "hex" FROM "CampaignUploadChunk"
+      WHERE "importId" = ${importId}::uuid AND "seq" = ${seq}`;
     if (!chunk) return;
-    yield Buffer.from(chunk.bytes);
+    yield Buffer.from(chunk.hex, "hex");
   }
 }

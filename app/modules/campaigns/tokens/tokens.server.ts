@@ -126,7 +126,8 @@ export async function processTokenBatch(
       await completeBatch(tx, batch);
       return "done" as const;
     },
-    { timeout: 60_000 },
+    // On a busy database server, wait for a connection rather than fail the batch (Prisma: 2 s).
+    { timeout: 60_000, maxWait: 10_000 },
   );
 }
 
