@@ -19,6 +19,8 @@ export default [
       route("sync", "routes/_shell.requests.sync/route.tsx"),
       route("routing", "routes/_shell.requests.routing._index/route.tsx"),
       route("routing/:ruleId", "routes/_shell.requests.routing.$ruleId/route.tsx"),
+      route("export.csv", "routes/_shell.requests.export[.csv].ts"),
+      route("settings", "routes/_shell.requests.settings/route.tsx"),
       route(":requestId", "routes/_shell.requests.$requestId/route.tsx"),
     ]),
     ...prefix("admin", [

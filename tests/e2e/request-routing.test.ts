@@ -123,8 +123,8 @@ async function syncNow(page: Page, runsBefore: number): Promise<string> {
 const ukWall = (ms: number, pattern: string) => format(new TZDate(ms, "Europe/London"), pattern);
 
 /** Opens the request quoting `start` from the requests list. */
-async function openRequestQuoting(page: Page, start: number) {
-  await page.goto(`${portal.url}/requests?state=MATCHED`);
+async function openRequestQuoting(page: Page, start: number, view: "team" | "done") {
+  await page.goto(`${portal.url}/requests?view=${view}`);
   const row = page.locator("tbody tr", { hasText: ukWall(start, "d MMM yyyy, HH:mm") });
   await expect.poll(() => row.count()).toBeGreaterThan(0);
   await row.first().getByRole("link").click();
@@ -228,7 +228,7 @@ describe("request routing, lifecycle and auto-close", () => {
     const handlerContext = await ukContext(browser);
     const handler = await handlerContext.newPage();
     await signIn(handler, STAFF_BY_ROLE.REQUEST_HANDLER.email);
-    await openRequestQuoting(handler, toAction.start);
+    await openRequestQuoting(handler, toAction.start, "team");
     await expect
       .poll(() =>
         handler.getByText("Cardiology appointments — by the rule “Cardiology clinics”").count(),
@@ -279,7 +279,7 @@ describe("request routing, lifecycle and auto-close", () => {
       start: new Date(newStart).toISOString(),
     });
     expect(await syncNow(admin, 2)).toContain("Finished");
-    await openRequestQuoting(handler, quotedStart);
+    await openRequestQuoting(handler, quotedStart, "done");
     await expect.poll(() => handler.getByText(/Status: Resolved in PAS/).count()).toBe(1);
     expect(
       await handler

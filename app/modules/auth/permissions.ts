@@ -22,6 +22,8 @@ export const PERMISSIONS = [
   "assign:request:team",
   "sync:request",
   "manage:routing",
+  /** team SLA targets, working day and closures: leads for their teams, admins for all + trust-wide */
+  "manage:service-level",
   "read:campaign",
   "manage:campaign",
   "manage:pkb-grant",
@@ -55,6 +57,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "read:pkb-grant-health",
     /** every team's routing rules (leads manage their own teams'); no request is shown */
     "manage:routing",
+    "manage:service-level",
   ],
   CAMPAIGN_MANAGER: [
     "read:dashboard",
@@ -73,6 +76,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "assign:request:team",
     "sync:request",
     "manage:routing",
+    "manage:service-level",
     "read:report",
     "read:pkb-grant-health",
   ],
