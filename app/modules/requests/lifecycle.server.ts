@@ -553,3 +553,6 @@ export async function addRequestNote(
     return { id: note.id };
   });
 }
+
+/** The lengths forms check (defined with the pure lifecycle; re-exported for server code). */
+export { NOTE_MAX, PAS_REFERENCE_MAX, REJECTION_REASON_MAX };
