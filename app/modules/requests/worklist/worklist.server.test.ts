@@ -209,6 +209,18 @@ describe("the worklist query", () => {
         );
         expect(new Set(viaSql.map((r) => r.id))).toEqual(new Set(viaPrisma.map((r) => r.id)));
       }
+      // The page reads the scope queue by queue: the request assigned to the handler in another
+      // team's queue is its own queue, walked once in every order and counted.
+      for (const sort of ["urgent", "due", "newest"] as const) {
+        for (const view of ["team", "mine"] as const) {
+          const { rows, counts } = await walk(handler, { view, sort });
+          expect(
+            rows.filter((row) => row.id === stray.id),
+            `${view} ${sort}`,
+          ).toHaveLength(1);
+          expect(new Set(rows.map((row) => row.id)).size, `${view} ${sort}`).toBe(counts[view]);
+        }
+      }
     } finally {
       await prisma.appointmentRequest.update({
         where: { id: stray.id },
