@@ -250,8 +250,15 @@ function queuesOf(viewer: WorklistViewer, urgentDays: ReadonlyMap<string, number
   const covered = unrouted
     ? sql`(r."teamId" IS NULL OR r."teamId" = ANY(${teams}::uuid[]))`
     : sql`(r."teamId" IS NOT NULL AND r."teamId" = ANY(${teams}::uuid[]))`;
+  if (!unrouted) {
+    // assigned to the viewer while unrouted: the unrouted queue's urgency window
+    queues.push({
+      where: sql`r."assigneeId" = ${viewer.id}::uuid AND r."teamId" IS NULL`,
+      urgentWithinDays: DEFAULT_URGENT_WITHIN_DAYS,
+    });
+  }
   queues.push({
-    where: sql`r."assigneeId" = ${viewer.id}::uuid AND NOT ${covered}`,
+    where: sql`r."assigneeId" = ${viewer.id}::uuid AND r."teamId" IS NOT NULL AND NOT ${covered}`,
     urgentWithinDays: null,
   });
   return queues;
@@ -335,7 +342,12 @@ function ordered(
         const urgent = [...where, sql`${APPOINTMENT_KEY} < ${urgentBefore}`];
         branches.push(branch(after ? [...urgent, after] : urgent, sql`0`, false, false));
       }
-      const later = [...where, sql`${APPOINTMENT_KEY} >= ${urgentBefore}`];
+      // Written unlike the appointment index's expression on purpose: the not-urgent rows are
+      // most of a queue, best read in sort order from the sort key's index and filtered.
+      const later = [
+        ...where,
+        sql`(${APPOINTMENT_AT} >= ${urgentBefore} OR ${APPOINTMENT_AT} IS NULL)`,
+      ];
       branches.push(
         branch(after && cursor?.rank === 1 ? [...later, after] : later, sql`1`, false, false),
       );
