@@ -18,7 +18,9 @@ import { pgliteRunner } from "./sql-runner.server.ts";
 const HAND_WRITTEN_INDEXES = [
   "AppointmentRequest_wl_assignee_due",
   "AppointmentRequest_wl_assignee_received",
+  "AppointmentRequest_wl_assignee_team",
   "AppointmentRequest_wl_counts",
+  "AppointmentRequest_wl_identifier",
   "AppointmentRequest_wl_team_appointment",
   "AppointmentRequest_wl_team_closed",
   "AppointmentRequest_wl_team_due",

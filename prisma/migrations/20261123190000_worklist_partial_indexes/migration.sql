@@ -34,3 +34,13 @@ CREATE INDEX "AppointmentRequest_wl_counts" ON "AppointmentRequest"
 CREATE INDEX "AppointmentRequest_wl_team_closed" ON "AppointmentRequest"
   ("teamId", (COALESCE("closedAt", '-infinity'::timestamp)), "id")
   WHERE "status" IN ('ACTIONED', 'REJECTED', 'RESOLVED_IN_PAS');
+
+-- Search by NHS number (or other identifier) among open requests.
+CREATE INDEX "AppointmentRequest_wl_identifier" ON "AppointmentRequest"
+  ("identifierValue")
+  WHERE "status" IN ('NEW', 'ASSIGNED', 'EXPIRED');
+
+-- Requests assigned to someone outside their teams' queues (the "assigned to me elsewhere" queue).
+CREATE INDEX "AppointmentRequest_wl_assignee_team" ON "AppointmentRequest"
+  ("assigneeId", "teamId")
+  WHERE "status" IN ('NEW', 'ASSIGNED', 'EXPIRED');

@@ -533,16 +533,21 @@ export async function worklistPage(viewer: WorklistViewer, filter: WorklistFilte
   const db = await prisma();
   const cursor = decodeCursor(filter.after);
   const asOf = cursor ? new Date(cursor.asOf) : now();
-  const urgentDays = await urgentDaysOf(db, viewer);
-  const raw = await db.$queryRaw<WorklistRowRaw[]>(
-    ordered(filter, viewer, asOf, cursor, WORKLIST_PAGE_SIZE + 1, urgentDays),
-  );
-  const page = raw.slice(0, WORKLIST_PAGE_SIZE);
-  const [calendars, counts, options] = [
-    await calendarsFor(db, page, asOf),
-    await worklistCounts(db, viewer, asOf),
-    await filterOptions(db, viewer),
-  ];
+  // Independent reads: on PostgreSQL they overlap on the pool's connections (PGlite runs them
+  // one after another anyway).
+  const pageRows = async () => {
+    const urgentDays = await urgentDaysOf(db, viewer);
+    const raw = await db.$queryRaw<WorklistRowRaw[]>(
+      ordered(filter, viewer, asOf, cursor, WORKLIST_PAGE_SIZE + 1, urgentDays),
+    );
+    const page = raw.slice(0, WORKLIST_PAGE_SIZE);
+    return { raw, page, calendars: await calendarsFor(db, page, asOf) };
+  };
+  const [{ raw, page, calendars }, counts, options] = await Promise.all([
+    pageRows(),
+    worklistCounts(db, viewer, asOf),
+    filterOptions(db, viewer),
+  ]);
   const last = page.at(-1);
   return {
     rows: page.map((row) => present(row, asOf, calendars.get(row.teamId))),
