@@ -18,6 +18,7 @@ import pg from "pg";
 import type { WorklistFilter } from "../app/modules/requests/worklist/filters.ts";
 import {
   worklistCounts,
+  worklistCountsSql,
   worklistPage,
   worklistPageSql,
   type WorklistViewer,
@@ -203,11 +204,14 @@ async function measure(backend: string, database: Database) {
     await worklistCounts(database.prisma, lead, NOW);
     countSamples.push(performance.now() - started);
   }
+  const countsQuery = worklistCountsSql(lead, NOW);
+  const countsPlan = countsQuery ? await explain(database, countsQuery) : [];
   const p95s = results.map((r) => r.loaderP95Ms);
   return {
     backend,
     seedSeconds,
     countsQueryMedianMs: round(quantile(countSamples, 0.5)),
+    countsPlan,
     worstLoaderP95Ms: Math.max(...p95s),
     medianOfLoaderMediansMs: round(
       quantile(
