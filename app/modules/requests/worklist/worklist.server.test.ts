@@ -194,8 +194,11 @@ describe("the worklist query", () => {
   it("scopes exactly as requestScope does (teams, unrouted for leads, assigned to me)", async () => {
     const prisma = db.current().prisma;
     const stray = await prisma.appointmentRequest.findFirstOrThrow({ where: { teamId: teamB } });
-    await prisma.appointmentRequest.update({
-      where: { id: stray.id },
+    const unroutedMine = await prisma.appointmentRequest.findFirstOrThrow({
+      where: { teamId: null },
+    });
+    await prisma.appointmentRequest.updateMany({
+      where: { id: { in: [stray.id, unroutedMine.id] } },
       data: { assigneeId: handler.id },
     });
     try {
@@ -209,9 +212,24 @@ describe("the worklist query", () => {
         );
         expect(new Set(viaSql.map((r) => r.id))).toEqual(new Set(viaPrisma.map((r) => r.id)));
       }
+      // The page reads the scope queue by queue: the request assigned to the handler in another
+      // team's queue, or in the unrouted queue it cannot otherwise see, is walked once in every
+      // order and counted.
+      for (const sort of ["urgent", "due", "newest"] as const) {
+        for (const view of ["team", "mine"] as const) {
+          const { rows, counts } = await walk(handler, { view, sort });
+          for (const id of [stray.id, unroutedMine.id]) {
+            expect(
+              rows.filter((row) => row.id === id),
+              `${view} ${sort}`,
+            ).toHaveLength(1);
+          }
+          expect(new Set(rows.map((row) => row.id)).size, `${view} ${sort}`).toBe(counts[view]);
+        }
+      }
     } finally {
-      await prisma.appointmentRequest.update({
-        where: { id: stray.id },
+      await prisma.appointmentRequest.updateMany({
+        where: { id: { in: [stray.id, unroutedMine.id] } },
         data: { assigneeId: null },
       });
     }

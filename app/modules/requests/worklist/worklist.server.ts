@@ -12,7 +12,7 @@ import {
 } from "../lifecycle.ts";
 import { MATCH_STATE_LABELS, type MatchState } from "../match-state.ts";
 import type { RequestViewer } from "../scope.server.ts";
-import { workingCalendarFor } from "../sla/sla.server.ts";
+import { DEFAULT_SERVICE_LEVEL, workingCalendarFor } from "../sla/sla.server.ts";
 import {
   describeSla,
   formatIsoDay,
@@ -143,13 +143,15 @@ interface SortSpec {
   urgentFirst: boolean;
   key: Prisma.Sql;
   descending: boolean;
+  /** the column is never NULL: sorted and indexed bare */
+  notNull?: boolean;
 }
 
 const SORT_SPECS: Record<EffectiveSort, SortSpec> = {
   urgent: { urgentFirst: true, key: sql`r."dueAt"`, descending: false },
   due: { urgentFirst: false, key: sql`r."dueAt"`, descending: false },
-  newest: { urgentFirst: false, key: sql`r."receivedAt"`, descending: true },
-  oldest: { urgentFirst: false, key: sql`r."receivedAt"`, descending: false },
+  newest: { urgentFirst: false, key: sql`r."receivedAt"`, descending: true, notNull: true },
+  oldest: { urgentFirst: false, key: sql`r."receivedAt"`, descending: false, notNull: true },
   appointment: { urgentFirst: false, key: APPOINTMENT_AT, descending: false },
   closed: { urgentFirst: false, key: sql`r."closedAt"`, descending: true },
 };
@@ -215,55 +217,160 @@ interface WorklistRowRaw {
   sortKey: string;
 }
 
+type Db = Prisma.TransactionClient;
+
+/** A team with no TeamServiceLevel row, and the unrouted queue, use this (sla.server.ts). */
+const DEFAULT_URGENT_WITHIN_DAYS = DEFAULT_SERVICE_LEVEL.urgentWithinDays;
+
+/**
+ * One queue of the viewer's scope: a team's, the unrouted one, or "assigned to me elsewhere".
+ * urgentWithinDays is the queue's own (one team), or null when it varies by row.
+ */
+interface Queue {
+  where: Prisma.Sql;
+  urgentWithinDays: number | null;
+}
+
+/**
+ * The viewer's scope (worklistScopeSql) as disjoint queues, so each can be read by its own index
+ * range scan: every team of the viewer, the unrouted queue for leads, and whatever is assigned
+ * to the viewer in none of those (a request moved to another team).
+ */
+function queuesOf(viewer: WorklistViewer, urgentDays: ReadonlyMap<string, number>): Queue[] {
+  if (!hasPermission(viewer.role, "read:request:team")) return [];
+  const unrouted = hasPermission(viewer.role, "read:request:unrouted");
+  const teams = [...viewer.teamIds];
+  const queues: Queue[] = teams.map((teamId) => ({
+    where: sql`r."teamId" = ${teamId}::uuid`,
+    urgentWithinDays: urgentDays.get(teamId) ?? DEFAULT_URGENT_WITHIN_DAYS,
+  }));
+  if (unrouted) {
+    queues.push({ where: sql`r."teamId" IS NULL`, urgentWithinDays: DEFAULT_URGENT_WITHIN_DAYS });
+  }
+  const covered = unrouted
+    ? sql`(r."teamId" IS NULL OR r."teamId" = ANY(${teams}::uuid[]))`
+    : sql`(r."teamId" IS NOT NULL AND r."teamId" = ANY(${teams}::uuid[]))`;
+  if (!unrouted) {
+    // assigned to the viewer while unrouted: the unrouted queue's urgency window
+    queues.push({
+      where: sql`r."assigneeId" = ${viewer.id}::uuid AND r."teamId" IS NULL`,
+      urgentWithinDays: DEFAULT_URGENT_WITHIN_DAYS,
+    });
+  }
+  queues.push({
+    where: sql`r."assigneeId" = ${viewer.id}::uuid AND r."teamId" IS NOT NULL AND NOT ${covered}`,
+    urgentWithinDays: null,
+  });
+  return queues;
+}
+
+/** The urgency window of each of the viewer's teams (one small read per page). */
+async function urgentDaysOf(db: Db, viewer: WorklistViewer): Promise<Map<string, number>> {
+  if (viewer.teamIds.length === 0) return new Map();
+  const levels = await db.teamServiceLevel.findMany({
+    where: { teamId: { in: [...viewer.teamIds] } },
+    select: { teamId: true, urgentWithinDays: true },
+  });
+  return new Map(levels.map((level) => [level.teamId, level.urgentWithinDays]));
+}
+
+/**
+ * The sort key exactly as the worklist indexes hold it (migration 20261123190000): NULLs as
+ * ±infinity so they sort last either way; receivedAt is never NULL and is indexed bare.
+ */
+function sortKeyOf(spec: SortSpec): Prisma.Sql {
+  if (spec.notNull) return spec.key;
+  return sql`COALESCE(${spec.key}, ${spec.descending ? sql`'-infinity'` : sql`'infinity'`}::timestamp)`;
+}
+
+const APPOINTMENT_KEY = sql`COALESCE(${APPOINTMENT_AT}, 'infinity'::timestamp)`;
+
+/**
+ * The page query: per queue (and, urgent first, per urgent / not urgent — a range on the
+ * appointment time, since a queue has one urgency window), the first `limit` rows after the
+ * cursor in order, each an index range scan on a partial index of open requests that stops after
+ * `limit` rows; then those few rows merged and cut to `limit`. Same rows and order as one query
+ * over the whole scope (worklist.server.test.ts walks every sort by keyset).
+ */
 function ordered(
   filter: WorklistFilter,
   viewer: WorklistViewer,
   asOf: Date,
   cursor: Cursor | null,
   limit: number,
+  urgentDays: ReadonlyMap<string, number>,
 ) {
   const view = filter.view ?? "team";
   const spec = SORT_SPECS[effectiveSort(filter)];
-  const rank = spec.urgentFirst
-    ? sql`(CASE WHEN ${APPOINTMENT_AT} < ${ts(asOf)} + make_interval(days => COALESCE(sl."urgentWithinDays", 7)) THEN 0 ELSE 1 END)`
-    : sql`0`;
-  const key = sql`COALESCE(${spec.key}, ${spec.descending ? sql`'-infinity'` : sql`'infinity'`}::timestamp)`;
+  const key = sortKeyOf(spec);
   const direction = spec.descending ? sql`DESC` : sql`ASC`;
   const beyond = spec.descending ? sql`<` : sql`>`;
-  const conditions = [
-    worklistScopeSql(viewer),
-    viewSql(view, viewer, asOf),
-    ...filterSql(filter, asOf),
-  ];
-  if (cursor) {
-    const tuple = sql`(${key}, r."id") ${beyond} (${cursor.key}::timestamp, ${cursor.id}::uuid)`;
-    conditions.push(
-      spec.urgentFirst
-        ? sql`(${rank} > ${cursor.rank} OR (${rank} = ${cursor.rank} AND ${tuple}))`
-        : tuple,
-    );
+  const common = [viewSql(view, viewer, asOf), ...filterSql(filter, asOf)];
+  const after = cursor
+    ? sql`(${key}, r."id") ${beyond} (${cursor.key}::timestamp, ${cursor.id}::uuid)`
+    : null;
+
+  const branch = (
+    where: Prisma.Sql[],
+    rank: Prisma.Sql,
+    joinLevel: boolean,
+    byRank: boolean,
+  ) => sql`
+    (SELECT r."id", ${rank}::int AS "rank", ${key} AS "sortAt"
+      FROM "AppointmentRequest" r${
+        joinLevel ? sql` LEFT JOIN "TeamServiceLevel" sl ON sl."teamId" = r."teamId"` : empty
+      }
+      WHERE ${join(where, " AND ")}
+      ORDER BY ${byRank ? sql`"rank" ASC, ` : empty}${key} ${direction}, r."id" ${direction}
+      LIMIT ${limit})`;
+
+  const branches: Prisma.Sql[] = [];
+  for (const queue of queuesOf(viewer, urgentDays)) {
+    const where = [queue.where, ...common];
+    if (!spec.urgentFirst) {
+      branches.push(branch(after ? [...where, after] : where, sql`0`, false, false));
+    } else if (queue.urgentWithinDays === null) {
+      const rank = sql`(CASE WHEN ${APPOINTMENT_AT} < ${ts(asOf)} + make_interval(days => COALESCE(sl."urgentWithinDays", ${DEFAULT_URGENT_WITHIN_DAYS})) THEN 0 ELSE 1 END)`;
+      const position = cursor
+        ? [sql`(${rank} > ${cursor.rank} OR (${rank} = ${cursor.rank} AND ${after!}))`]
+        : [];
+      branches.push(branch([...where, ...position], rank, true, true));
+    } else {
+      const urgentBefore = ts(new Date(asOf.getTime() + queue.urgentWithinDays * DAY_MS));
+      // rank 0: appointment before the window ends; a cursor already past them skips them
+      if (!cursor || cursor.rank === 0) {
+        const urgent = [...where, sql`${APPOINTMENT_KEY} < ${urgentBefore}`];
+        branches.push(branch(after ? [...urgent, after] : urgent, sql`0`, false, false));
+      }
+      // Written unlike the appointment index's expression on purpose: the not-urgent rows are
+      // most of a queue, best read in sort order from the sort key's index and filtered.
+      const later = [
+        ...where,
+        sql`(${APPOINTMENT_AT} >= ${urgentBefore} OR ${APPOINTMENT_AT} IS NULL)`,
+      ];
+      branches.push(
+        branch(after && cursor?.rank === 1 ? [...later, after] : later, sql`1`, false, false),
+      );
+    }
   }
+  if (branches.length === 0) branches.push(branch([sql`FALSE`], sql`0`, false, false));
+
   return sql`
     SELECT r."id", r."receivedAt", r."action"::text AS "action", r."matchState"::text AS "matchState",
       r."status"::text AS "status", r."teamId", t."name" AS "teamName", r."assigneeId",
-      u."displayName" AS "assigneeName", r."dueAt", r."closedAt", r."appointmentAt", r."quotedWallTime",
-      r."matchedSpecialtyCode", r."matchedSpecialtyDisplay", r."matchedLocation", r."patientDisplayName",
-      r."identifierValue", r."rank", r."sortKey"
+      u."displayName" AS "assigneeName", r."dueAt", r."closedAt", ${APPOINTMENT_AT} AS "appointmentAt",
+      r."quotedWallTime", r."matchedSpecialtyCode", r."matchedSpecialtyDisplay", r."matchedLocation",
+      r."patientDisplayName", r."identifierValue", b."rank", b."sortAt"::text AS "sortKey"
     FROM (
-      SELECT r.*, ${APPOINTMENT_AT} AS "appointmentAt", ${rank}::int AS "rank", ${key} AS "sortAt",
-        (${key})::text AS "sortKey"
-      FROM "AppointmentRequest" r
-      LEFT JOIN "TeamServiceLevel" sl ON sl."teamId" = r."teamId"
-      WHERE ${join(conditions, " AND ")}
-      ORDER BY "rank" ASC, ${key} ${direction}, r."id" ${direction}
+      SELECT * FROM (${join(branches, " UNION ALL ")}) b
+      ORDER BY b."rank" ASC, b."sortAt" ${direction}, b."id" ${direction}
       LIMIT ${limit}
-    ) r
+    ) b
+    JOIN "AppointmentRequest" r ON r."id" = b."id"
     LEFT JOIN "Team" t ON t."id" = r."teamId"
     LEFT JOIN "User" u ON u."id" = r."assigneeId"
-    ORDER BY r."rank" ASC, r."sortAt" ${direction}, r."id" ${direction}`;
+    ORDER BY b."rank" ASC, b."sortAt" ${direction}, b."id" ${direction}`;
 }
-
-type Db = Prisma.TransactionClient;
 
 /** SLA words for a row: open rows against now, closed rows against their deadline. */
 function slaFor(row: WorklistRowRaw, asOf: Date, calendar: WorkingCalendar | undefined) {
@@ -334,23 +441,40 @@ export async function worklistCounts(
   viewer: WorklistViewer,
   asOf: Date,
 ): Promise<WorklistCounts> {
-  const open = statusIn(OPEN);
-  const doneSince = ts(new Date(asOf.getTime() - DONE_VIEW_DAYS * DAY_MS));
-  const [row] = await db.$queryRaw<Array<Record<WorklistView, number>>>`
-    SELECT
-      count(*) FILTER (WHERE ${open} AND r."assigneeId" = ${viewer.id}::uuid)::int AS "mine",
-      count(*) FILTER (WHERE ${open})::int AS "team",
-      count(*) FILTER (WHERE ${open} AND r."assigneeId" IS NULL)::int AS "unassigned",
-      count(*) FILTER (WHERE ${open} AND r."matchState" = 'NEEDS_MATCHING')::int AS "needs-matching",
-      count(*) FILTER (WHERE ${open} AND r."matchState" = 'NEEDS_TRIAGE')::int AS "needs-triage",
-      count(*) FILTER (WHERE ${open} AND r."dueAt" < ${ts(asOf)})::int AS "overdue",
-      count(*) FILTER (WHERE NOT ${open})::int AS "done"
-    FROM "AppointmentRequest" r
-    WHERE ${worklistScopeSql(viewer)}
-      AND (${open} OR (${statusIn(CLOSED)} AND r."closedAt" >= ${doneSince}))`;
+  const query = worklistCountsSql(viewer, asOf);
+  const [row] = query ? await db.$queryRaw<Array<Record<WorklistView, number>>>(query) : [];
   return Object.fromEntries(
     WORKLIST_VIEWS.map((view) => [view, Number(row?.[view] ?? 0)]),
   ) as WorklistCounts;
+}
+
+/** The counts query (exported for the benchmark's EXPLAIN); null when the viewer sees nothing. */
+export function worklistCountsSql(viewer: WorklistViewer, asOf: Date): Prisma.Sql | null {
+  const queues = queuesOf(viewer, new Map());
+  if (queues.length === 0) return null;
+  const open = statusIn(OPEN);
+  const doneSince = ts(new Date(asOf.getTime() - DONE_VIEW_DAYS * DAY_MS));
+  // Per queue, so each part is an index-only scan of the narrow AppointmentRequest_wl_counts (open)
+  // or a range of AppointmentRequest_wl_team_closed (done), never a pass over the whole table.
+  const openRows = queues.map(
+    (queue) => sql`SELECT r."assigneeId", r."matchState", r."dueAt" FROM "AppointmentRequest" r
+      WHERE ${open} AND ${queue.where}`,
+  );
+  const doneRows = queues.map(
+    (queue) => sql`SELECT 1 FROM "AppointmentRequest" r
+      WHERE ${statusIn(CLOSED)} AND ${queue.where}
+        AND COALESCE(r."closedAt", '-infinity'::timestamp) >= ${doneSince}`,
+  );
+  return sql`
+    SELECT
+      count(*) FILTER (WHERE o."assigneeId" = ${viewer.id}::uuid)::int AS "mine",
+      count(*)::int AS "team",
+      count(*) FILTER (WHERE o."assigneeId" IS NULL)::int AS "unassigned",
+      count(*) FILTER (WHERE o."matchState" = 'NEEDS_MATCHING')::int AS "needs-matching",
+      count(*) FILTER (WHERE o."matchState" = 'NEEDS_TRIAGE')::int AS "needs-triage",
+      count(*) FILTER (WHERE o."dueAt" < ${ts(asOf)})::int AS "overdue",
+      (SELECT count(*) FROM (${join(doneRows, " UNION ALL ")}) d)::int AS "done"
+    FROM (${join(openRows, " UNION ALL ")}) o`;
 }
 
 /**
@@ -413,15 +537,21 @@ export async function worklistPage(viewer: WorklistViewer, filter: WorklistFilte
   const db = await prisma();
   const cursor = decodeCursor(filter.after);
   const asOf = cursor ? new Date(cursor.asOf) : now();
-  const raw = await db.$queryRaw<WorklistRowRaw[]>(
-    ordered(filter, viewer, asOf, cursor, WORKLIST_PAGE_SIZE + 1),
-  );
-  const page = raw.slice(0, WORKLIST_PAGE_SIZE);
-  const [calendars, counts, options] = [
-    await calendarsFor(db, page, asOf),
-    await worklistCounts(db, viewer, asOf),
-    await filterOptions(db, viewer),
-  ];
+  // Independent reads: on PostgreSQL they overlap on the pool's connections (PGlite runs them
+  // one after another anyway).
+  const pageRows = async () => {
+    const urgentDays = await urgentDaysOf(db, viewer);
+    const raw = await db.$queryRaw<WorklistRowRaw[]>(
+      ordered(filter, viewer, asOf, cursor, WORKLIST_PAGE_SIZE + 1, urgentDays),
+    );
+    const page = raw.slice(0, WORKLIST_PAGE_SIZE);
+    return { raw, page, calendars: await calendarsFor(db, page, asOf) };
+  };
+  const [{ raw, page, calendars }, counts, options] = await Promise.all([
+    pageRows(),
+    worklistCounts(db, viewer, asOf),
+    filterOptions(db, viewer),
+  ]);
   const last = page.at(-1);
   return {
     rows: page.map((row) => present(row, asOf, calendars.get(row.teamId))),
@@ -448,10 +578,11 @@ export async function* worklistRows(
 ): AsyncGenerator<WorklistRow & { identifier: string | null }> {
   const db = await prisma();
   const asOf = now();
+  const urgentDays = await urgentDaysOf(db, viewer);
   let cursor: Cursor | null = null;
   for (;;) {
     const raw: WorklistRowRaw[] = await db.$queryRaw<WorklistRowRaw[]>(
-      ordered(filter, viewer, asOf, cursor, batchSize),
+      ordered(filter, viewer, asOf, cursor, batchSize, urgentDays),
     );
     if (raw.length === 0) return;
     const calendars = await calendarsFor(db, raw, asOf);
@@ -465,6 +596,19 @@ export async function* worklistRows(
 }
 
 /** For the benchmark: the SQL of a page, to EXPLAIN. */
-export function worklistPageSql(viewer: WorklistViewer, filter: WorklistFilter, asOf: Date) {
-  return ordered(filter, viewer, asOf, decodeCursor(filter.after), WORKLIST_PAGE_SIZE + 1);
+export async function worklistPageSql(
+  db: Db,
+  viewer: WorklistViewer,
+  filter: WorklistFilter,
+  asOf: Date,
+) {
+  const urgentDays = await urgentDaysOf(db, viewer);
+  return ordered(
+    filter,
+    viewer,
+    asOf,
+    decodeCursor(filter.after),
+    WORKLIST_PAGE_SIZE + 1,
+    urgentDays,
+  );
 }
