@@ -16,8 +16,6 @@ export function launchChromium(): Promise<Browser> {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
-      // date inputs follow the browser UI language, not the context locale: dd/mm/yyyy as on a trust desktop
-      "--lang=en-GB",
     ],
   });
 }
