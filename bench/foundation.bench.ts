@@ -10,7 +10,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { createPglite } from "../app/platform/pglite.server.ts";
 import {
   auditPage,
   auditRows,
@@ -52,11 +52,11 @@ async function main() {
     const [reopenMs, database] = await time(() => openDatabase({ dataDir }));
     setDatabase(database);
 
-    const template = await PGlite.create();
+    const template = await createPglite();
     await migrate(pgliteRunner(template));
     const dump = await template.dumpDataDir("none");
     await template.close();
-    const [cloneMs, clone] = await time(() => PGlite.create({ loadDataDir: dump }));
+    const [cloneMs, clone] = await time(() => createPglite({ loadDataDir: dump }));
     await clone.close();
 
     const hash = await hashPassword("a benchmark passphrase");

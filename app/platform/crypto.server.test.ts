@@ -20,6 +20,19 @@ describe("secrets at rest", () => {
     expect(decryptSecret(ring, sealed, "row-1")).toBe("refresh-token-abc123");
   });
 
+  it("never reuses an IV, across refills of the IV pool, and every value still decrypts", () => {
+    const ring = parseKeyRing(`k1:${key()}`);
+    const ivs = new Set<string>();
+    const count = 10_000; // more than two refills of the 4096-IV pool
+    for (let index = 0; index < count; index++) {
+      const sealed = encryptSecret(ring, `token-${index}`, `row-${index}`);
+      ivs.add(sealed.split(".")[2]!);
+      if (index % 997 === 0)
+        expect(decryptSecret(ring, sealed, `row-${index}`)).toBe(`token-${index}`);
+    }
+    expect(ivs.size).toBe(count);
+  });
+
   it("refuses a ciphertext copied to another row, or tampered with", () => {
     const ring = parseKeyRing(`k1:${key()}`);
     const sealed = encryptSecret(ring, "secret", "row-1");

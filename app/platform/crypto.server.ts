@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomFillSync } from "node:crypto";
 
 /**
  * Secrets at rest (refresh tokens, invitation tokens, client secrets): AES-256-GCM with a random
@@ -42,9 +42,28 @@ export function parseKeyRing(spec: string): KeyRing {
   return { currentKeyId, keys };
 }
 
+/**
+ * IVs come from a pool refilled from the CSPRNG 4096 at a time: each is as random as a
+ * `randomBytes(12)` of its own, but one system call serves thousands (a token batch seals 1000
+ * values; per-call `randomBytes` was a third of the token run's CPU, ADR 0013).
+ */
+const IV_BYTES = 12;
+const ivPool = Buffer.alloc(IV_BYTES * 4096);
+let ivOffset = ivPool.length;
+function nextIv(): Buffer {
+  if (ivOffset === ivPool.length) {
+    randomFillSync(ivPool);
+    ivOffset = 0;
+  }
+  // A copy: the pool is overwritten on the next refill.
+  const iv = Buffer.from(ivPool.subarray(ivOffset, ivOffset + IV_BYTES));
+  ivOffset += IV_BYTES;
+  return iv;
+}
+
 export function encryptSecret(ring: KeyRing, plaintext: string, rowId: string): string {
   const key = ring.keys.get(ring.currentKeyId)!;
-  const iv = randomBytes(12);
+  const iv = nextIv();
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(Buffer.from(rowId, "utf8"));
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);

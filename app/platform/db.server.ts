@@ -7,6 +7,7 @@ import { PrismaClient } from "~/generated/prisma/client.ts";
 import { getEnv } from "./env.server.ts";
 import { getLogger } from "./logger.server.ts";
 import { migrate, type MigrationFile } from "./migrator.server.ts";
+import { createPglite } from "./pglite.server.ts";
 import { clientRunner, pgliteRunner, poolRunner, type SqlRunner } from "./sql-runner.server.ts";
 
 /**
@@ -61,7 +62,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 async function openPglite(dataDir: string): Promise<PGlite> {
   if (!dataDir.startsWith("memory://")) await mkdir(dataDir, { recursive: true });
   const started = Date.now();
-  const pglite = await PGlite.create(dataDir);
+  const pglite = await createPglite({ dataDir });
   getLogger().info({ ms: Date.now() - started, embedded: true }, "database opened");
   return pglite;
 }

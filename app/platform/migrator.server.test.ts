@@ -1,4 +1,4 @@
-import { PGlite } from "@electric-sql/pglite";
+import { createPglite } from "./pglite.server.ts";
 import { describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../tests/support/database.ts";
 import { migrate, MigrationError, migrationsUpToDate, readMigrations } from "./migrator.server.ts";
@@ -47,7 +47,7 @@ describe("migrator", () => {
   });
 
   it("refuses, before changing anything, a database that is ahead of this build", async () => {
-    const pglite = await PGlite.create();
+    const pglite = await createPglite();
     try {
       const runner = pgliteRunner(pglite);
       const first = {
@@ -79,7 +79,7 @@ describe("migrator", () => {
   });
 
   it("leaves no trace of a migration that fails part-way", async () => {
-    const pglite = await PGlite.create();
+    const pglite = await createPglite();
     try {
       const runner = pgliteRunner(pglite);
       const broken = {

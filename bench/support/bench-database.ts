@@ -79,7 +79,7 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
 }
 
 /** utime + stime of a local process, in seconds; null when it cannot be read. */
-function processCpuSeconds(pid: number): number | null {
+export function processCpuSeconds(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

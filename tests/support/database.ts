@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
+import { createPglite } from "../../app/platform/pglite.server.ts";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import { openDatabase, setDatabase, type Database } from "~/platform/db.server.ts";
@@ -46,7 +46,7 @@ export async function createTestDatabase(): Promise<Database> {
     };
   }
   const dump = await readFile(inject("pgliteTemplatePath"));
-  const pglite = await PGlite.create({ loadDataDir: new Blob([dump]) });
+  const pglite = await createPglite({ loadDataDir: new Blob([dump]) });
   return openDatabase({ pglite, skipMigrations: true });
 }
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { createPglite } from "../../app/platform/pglite.server.ts";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { migrate, readMigrations } from "../../app/platform/migrator.server.ts";
@@ -26,7 +26,7 @@ export default async function setup(project: TestProject) {
 
   const dir = await mkdtemp(path.join(tmpdir(), "pkbdesk-test-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const pglite = await PGlite.create();
+  const pglite = await createPglite();
   await migrate(pgliteRunner(pglite), migrations);
   const dump = await pglite.dumpDataDir("none");
   await pglite.close();
