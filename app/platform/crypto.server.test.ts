@@ -28,7 +28,7 @@ describe("secrets at rest", () => {
       const sealed = encryptSecret(ring, `token-${index}`, `row-${index}`);
       ivs.add(sealed.split(".")[2]!);
       if (index % 997 === 0)
-        expect(decryptSecret(ring, sealed, `row-${index}`)).toBe(`token-${index}`);
+        {expect(decryptSecret(ring, sealed, `row-${index}`)).toBe(`token-${index}`);}
     }
     expect(ivs.size).toBe(count);
   });
