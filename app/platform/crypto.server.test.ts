@@ -27,8 +27,9 @@ describe("secrets at rest", () => {
     for (let index = 0; index < count; index++) {
       const sealed = encryptSecret(ring, `token-${index}`, `row-${index}`);
       ivs.add(sealed.split(".")[2]!);
-      if (index % 997 === 0)
-        {expect(decryptSecret(ring, sealed, `row-${index}`)).toBe(`token-${index}`);}
+      if (index % 997 === 0) {
+        expect(decryptSecret(ring, sealed, `row-${index}`)).toBe(`token-${index}`);
+      }
     }
     expect(ivs.size).toBe(count);
   });

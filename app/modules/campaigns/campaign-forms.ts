@@ -34,6 +34,31 @@ export const IDENTIFIER_KIND_LABELS = {
   HC: "Health and Care number (Northern Ireland)",
 } as const;
 
+/** PKB calls a campaign keeps in flight (its batch drivers); PKB's fair use asks for few. */
+export const CONCURRENCY_RANGE = { min: 1, max: 8, default: 4 } as const;
+const CONCURRENCY_MESSAGE = `Choose between ${CONCURRENCY_RANGE.min} and ${CONCURRENCY_RANGE.max} calls at once`;
+const concurrency = z.preprocess(
+  (value) => (value === "" || value == null ? undefined : value),
+  z.coerce
+    .number(CONCURRENCY_MESSAGE)
+    .int(CONCURRENCY_MESSAGE)
+    .min(CONCURRENCY_RANGE.min, CONCURRENCY_MESSAGE)
+    .max(CONCURRENCY_RANGE.max, CONCURRENCY_MESSAGE)
+    .default(CONCURRENCY_RANGE.default),
+);
+
+/** The choices the forms offer, as SelectField options. */
+export const CONCURRENCY_OPTIONS = Array.from(
+  { length: CONCURRENCY_RANGE.max - CONCURRENCY_RANGE.min + 1 },
+  (_, index) => {
+    const value = CONCURRENCY_RANGE.min + index;
+    return {
+      value: String(value),
+      label: `${value} at once${value === CONCURRENCY_RANGE.default ? " (recommended)" : ""}`,
+    };
+  },
+);
+
 export const CampaignSchema = z.object({
   name: z.string().trim().min(1, "Enter a campaign name").max(120, "Use at most 120 characters"),
   pkbConnectionId: z.uuid("Choose the PKB organisation"),
@@ -46,9 +71,13 @@ export const CampaignSchema = z.object({
     .regex(/^[A-Za-z0-9_-]*$/, "Use letters, digits, - and _ only")
     .optional()
     .transform((value) => value || null),
+  concurrency,
 });
 
-export type CampaignInput = z.infer<typeof CampaignSchema>;
+/** What createCampaign takes: the form's fields; concurrency defaults to 4 (the column's default). */
+export type CampaignInput = Omit<z.infer<typeof CampaignSchema>, "concurrency"> & {
+  concurrency?: number;
+};
 
 /** The campaign page's forms, told apart by `intent`. */
 export const CampaignPageSchema = z.discriminatedUnion("intent", [
@@ -70,4 +99,5 @@ export const CampaignPageSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("pause") }),
   z.object({ intent: z.literal("resume") }),
   z.object({ intent: z.literal("cancel") }),
+  z.object({ intent: z.literal("set-concurrency"), concurrency }),
 ]);

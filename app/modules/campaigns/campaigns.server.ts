@@ -2,6 +2,7 @@ import type { Prisma } from "~/generated/prisma/client.ts";
 import type { EligibilityBucket, RecipientState } from "~/generated/prisma/enums.ts";
 import { recordAudit, type AuditActor } from "~/modules/audit/audit.server.ts";
 import { prisma } from "~/platform/db.server.ts";
+import { cancelWaitingBatches } from "./batches/cancel-batches.server.ts";
 import type { CampaignInput } from "./campaign-forms.ts";
 import { guessMapping, presetFits, type ColumnMapping } from "./import/fields.ts";
 import { transitionCampaign, type TransitionContext } from "./lifecycle.server.ts";
@@ -37,7 +38,11 @@ export async function createCampaign(input: CampaignInput, context: ActionContex
       entityType: "Campaign",
       entityId: campaign.id,
       clientAddress: context.clientAddress,
-      details: { channel: input.channel, identifierKind: input.identifierKind },
+      details: {
+        channel: input.channel,
+        identifierKind: input.identifierKind,
+        concurrency: campaign.concurrency,
+      },
     });
     return campaign;
   });
@@ -159,7 +164,42 @@ export async function changeCampaignState(
   context: ActionContext,
 ) {
   const db = await prisma();
-  await db.$transaction((tx) => transitionCampaign(tx, campaignId, event, contextOf(context)));
+  await db.$transaction(async (tx) => {
+    await transitionCampaign(tx, campaignId, event, contextOf(context));
+    if (event === "cancel") await cancelWaitingBatches(tx, campaignId);
+  });
+}
+
+/**
+ * Changes how many PKB calls the campaign keeps in flight; audited. Returns the value it had, so
+ * a running step can start the extra drivers (run.server.ts). A cancelled campaign keeps its own.
+ */
+export async function setCampaignConcurrency(
+  campaignId: string,
+  concurrency: number,
+  context: ActionContext,
+) {
+  const db = await prisma();
+  return db.$transaction(async (tx) => {
+    const [campaign] = await tx.$queryRaw<Array<{ state: string; concurrency: number }>>`
+      SELECT "state"::text AS "state", "concurrency" FROM "Campaign"
+      WHERE "id" = ${campaignId}::uuid FOR UPDATE`;
+    if (!campaign) throw new CampaignError("This campaign no longer exists.");
+    if (campaign.state === "CANCELLED") {
+      throw new CampaignError("This campaign was cancelled; its speed can no longer change.");
+    }
+    if (campaign.concurrency === concurrency) return campaign;
+    await tx.campaign.update({ where: { id: campaignId }, data: { concurrency } });
+    await recordAudit(tx, {
+      actor: context.actor,
+      action: "campaign.concurrency",
+      entityType: "Campaign",
+      entityId: campaignId,
+      clientAddress: context.clientAddress,
+      details: { from: campaign.concurrency, to: concurrency },
+    });
+    return campaign;
+  });
 }
 
 export function contextOf(context: ActionContext): TransitionContext {

@@ -26,6 +26,8 @@ export const RECIPIENT_EVENTS = {
   refused: { from: ["BATCHED"], to: "FAILED" },
   /** staff asked to retry failed patients */
   retry: { from: ["FAILED"], to: "BATCHED" },
+  /** the campaign was cancelled while their batch waited: back to eligible, no code */
+  "batch-cancelled": { from: ["BATCHED"], to: "ELIGIBLE" },
 } as const satisfies Record<string, { from: readonly RecipientState[]; to: RecipientState }>;
 
 export type RecipientEvent = keyof typeof RECIPIENT_EVENTS;
@@ -63,6 +65,11 @@ export const BATCH_EVENTS = {
   fail: { from: ["LEASED"], to: "FAILED" },
   /** staff asked to retry */
   retry: { from: ["FAILED"], to: "PENDING" },
+  /**
+   * the campaign was cancelled: a batch waiting its (next) turn, or one whose worker died holding
+   * it, is never sent. A batch a live worker holds is left to finish (PKB may be answering now).
+   */
+  cancel: { from: ["PENDING", "LEASED"], to: "CANCELLED" },
 } as const satisfies Record<string, { from: readonly BatchState[]; to: BatchState }>;
 
 export type BatchEvent = keyof typeof BATCH_EVENTS;

@@ -1,6 +1,10 @@
 import { prisma } from "~/platform/db.server.ts";
 import { startDrivers } from "./batches/batch-driver.job.server.ts";
-import { changeCampaignState, type ActionContext } from "./campaigns.server.ts";
+import {
+  changeCampaignState,
+  setCampaignConcurrency,
+  type ActionContext,
+} from "./campaigns.server.ts";
 import { startEligibilityCheck } from "./eligibility/eligibility.server.ts";
 import { retryFailedBatches, startTokenGeneration } from "./tokens/tokens.server.ts";
 
@@ -62,4 +66,24 @@ export async function pauseResumeOrCancel(
   if (state === "GENERATING") {
     await startDrivers(campaignId, "GENERATE_TOKENS", await concurrencyOf(campaignId));
   }
+}
+
+/**
+ * A new number of PKB calls in flight. Raised while a step runs: the extra drivers start now.
+ * Lowered: drivers above the new number stop at their next hand-over (within maxRunMs, 25 s).
+ */
+export async function changeConcurrency(
+  campaignId: string,
+  concurrency: number,
+  context: ActionContext,
+) {
+  const before = await setCampaignConcurrency(campaignId, concurrency, context);
+  const operation =
+    before.state === "CHECKING"
+      ? "STATUS_QUERY"
+      : before.state === "GENERATING"
+        ? "GENERATE_TOKENS"
+        : null;
+  if (!operation || concurrency <= before.concurrency) return;
+  await startDrivers(campaignId, operation, concurrency, {}, before.concurrency);
 }

@@ -14,12 +14,14 @@ import { hasPermission, type RouteAccess } from "~/modules/auth/permissions.ts";
 import {
   CampaignPageSchema,
   CHANNEL_LABELS,
+  CONCURRENCY_OPTIONS,
   IDENTIFIER_KIND_LABELS,
   mappingFrom,
 } from "~/modules/campaigns/campaign-forms.ts";
-import { campaignPage } from "~/modules/campaigns/campaigns.server.ts";
+import { CampaignError, campaignPage } from "~/modules/campaigns/campaigns.server.ts";
 import { BUCKET_LABELS, BUCKET_SLUGS } from "~/modules/campaigns/eligibility/bucket.ts";
 import {
+  changeConcurrency,
   checkEligibility,
   generateInvitationCodes,
   pauseResumeOrCancel,
@@ -67,6 +69,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       channel: CHANNEL_LABELS[campaign.channel],
       identifierKind: IDENTIFIER_KIND_LABELS[campaign.identifierKind],
       teamCode: campaign.teamCode,
+      concurrency: campaign.concurrency,
       created: formatUkDateTime(campaign.createdAt),
     },
     nextStep: page.nextStep,
@@ -231,6 +234,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
           kind: "success",
           message: "Generating invitation codes.",
         });
+      case "set-concurrency":
+        await changeConcurrency(id.data, parsed.data.concurrency, context);
+        return redirectWithToast(back, {
+          kind: "success",
+          message: `PKB calls at once: ${parsed.data.concurrency}.`,
+        });
       case "retry-failed": {
         const batches = await retryFailed(id.data, context);
         return redirectWithToast(back, {
@@ -240,7 +249,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
       }
     }
   } catch (error) {
-    if (error instanceof ImportError || error instanceof CampaignTransitionError) {
+    if (
+      error instanceof ImportError ||
+      error instanceof CampaignTransitionError ||
+      error instanceof CampaignError
+    ) {
       return Response.json({ errors: [{ message: error.message }] }, { status: 400 });
     }
     throw error;
@@ -321,6 +334,13 @@ export default function CampaignPage() {
           </div>
         ) : null}
       </section>
+
+      {canManage && campaign.state !== "CANCELLED" ? (
+        <SpeedForm
+          concurrency={campaign.concurrency}
+          running={campaign.state === "CHECKING" || campaign.state === "GENERATING"}
+        />
+      ) : null}
 
       {running ? <ImportProgress item={running} /> : null}
       {data.progress ? <BatchProgress progress={data.progress} /> : null}
@@ -649,5 +669,35 @@ function MappingForm({
         </Button>
       </Form>
     </Panel>
+  );
+}
+
+/** How many PKB calls the campaign keeps in flight; changeable while a step runs. */
+function SpeedForm({ concurrency, running }: { concurrency: number; running: boolean }) {
+  return (
+    <details className="mb-6 bg-white p-4 shadow-sm">
+      <summary className="cursor-pointer font-bold text-nhs-blue underline">
+        PKB calls at once: <span data-testid="concurrency">{concurrency}</span>
+      </summary>
+      <Form method="post" className="mt-4 flex flex-wrap items-end gap-4">
+        <CsrfInput />
+        <input type="hidden" name="intent" value="set-concurrency" />
+        <SelectField
+          id="concurrency"
+          name="concurrency"
+          label="PKB calls at once"
+          hint={
+            running
+              ? "Raising it starts the extra calls now; lowering it takes effect within half a minute."
+              : "Used by the next eligibility check or code generation."
+          }
+          options={CONCURRENCY_OPTIONS}
+          defaultValue={String(concurrency)}
+        />
+        <Button type="submit" variant="secondary" className="mb-5">
+          Change
+        </Button>
+      </Form>
+    </details>
   );
 }

@@ -11,6 +11,8 @@ import { hasPermission, type RouteAccess } from "~/modules/auth/permissions.ts";
 import {
   CampaignSchema,
   CHANNEL_LABELS,
+  CONCURRENCY_OPTIONS,
+  CONCURRENCY_RANGE,
   IDENTIFIER_KIND_LABELS,
 } from "~/modules/campaigns/campaign-forms.ts";
 import {
@@ -157,6 +159,15 @@ export default function CampaignsPage() {
               label="PKB team code (optional)"
               hint="Patients who join through this campaign are added to this team."
               errors={fieldErrors("teamCode")}
+            />
+            <SelectField
+              id="concurrency"
+              name="concurrency"
+              label="PKB calls at once"
+              hint="How many eligibility checks or code batches run side by side. Lower it if PKB asks the trust to slow down; you can change it later."
+              options={CONCURRENCY_OPTIONS}
+              defaultValue={String(CONCURRENCY_RANGE.default)}
+              errors={fieldErrors("concurrency")}
             />
             <Button type="submit">Create campaign</Button>
           </Form>

@@ -47,10 +47,13 @@ export const batchDriverJob = defineJob({
     });
     const campaign = await db.campaign.findUnique({
       where: { id: payload.campaignId },
-      select: { state: true },
+      select: { state: true, concurrency: true },
     });
     const active = payload.operation === "STATUS_QUERY" ? "CHECKING" : "GENERATING";
-    if (left > 0 && campaign?.state === active) await enqueue(batchDriverJob, payload);
+    // A slot above a lowered concurrency hands over to nobody: that is how the campaign slows down.
+    if (left > 0 && campaign?.state === active && payload.slot < campaign.concurrency) {
+      await enqueue(batchDriverJob, payload);
+    }
   },
 });
 
@@ -63,14 +66,15 @@ async function enqueue(job: typeof batchDriverJob, payload: z.input<typeof Drive
   return jobs.enqueue(job, payload);
 }
 
-/** Queues the campaign's drivers for one operation. */
+/** Queues the campaign's drivers for one operation (slots `fromSlot` … concurrency − 1). */
 export async function startDrivers(
   campaignId: string,
   operation: "STATUS_QUERY" | "GENERATE_TOKENS",
   concurrency: number,
   tuning: { maxRunMs?: number; leaseMs?: number } = {},
+  fromSlot = 0,
 ) {
-  for (let slot = 0; slot < concurrency; slot++) {
+  for (let slot = fromSlot; slot < concurrency; slot++) {
     await enqueue(batchDriverJob, { campaignId, operation, slot, ...tuning });
   }
 }

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "BatchState" ADD VALUE 'CANCELLED';
+
