@@ -6,13 +6,9 @@ import { syntheticNhsNumber } from "~/modules/campaigns/test-support.ts";
 import { sandboxConnection } from "~/modules/campaigns/testing.server.ts";
 import { startTestSandbox, type TestSandbox } from "~/modules/pkb/testing/pkb-sandbox.ts";
 import { setDatabase } from "~/platform/db.server.ts";
-import { launchChromium, screenshot, seriousAxeViolations, ukContext } from "../support/browser.ts";
-import {
-  startPortal,
-  STAFF_BY_ROLE,
-  TEST_PASSWORD,
-  type RunningPortal,
-} from "../support/portal-process.ts";
+import { launchChromium, ukContext } from "../support/browser.ts";
+import { startPortal, STAFF_BY_ROLE, type RunningPortal } from "../support/portal-process.ts";
+import { pageChecker, signIn as signInAt } from "../support/e2e-steps.ts";
 
 /**
  * A campaign manager runs a campaign in Chromium against the production build: creates it,
@@ -45,19 +41,8 @@ afterAll(async () => {
   await pkb?.close();
 });
 
-async function signIn(page: Page) {
-  await page.goto(`${portal.url}/login`);
-  await page.getByLabel("E-mail address").fill(STAFF_BY_ROLE.CAMPAIGN_MANAGER.email);
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
-}
-
-async function checkPage(page: Page, name: string) {
-  await page.waitForLoadState("networkidle");
-  await screenshot(page, name);
-  expect(await seriousAxeViolations(page), `axe violations on ${name}`).toEqual([]);
-}
+const signIn = (page: Page) => signInAt(page, portal.url, STAFF_BY_ROLE.CAMPAIGN_MANAGER.email);
+const checkPage = pageChecker("");
 
 const PORTAL_KEYS = `e2e1:${Buffer.alloc(32, 7).toString("base64")}`;
 const good = Array.from({ length: 40 }, (_, index) => syntheticNhsNumber(100 + index));

@@ -1,13 +1,9 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../sandbox/src/server.ts";
-import { launchChromium, screenshot, seriousAxeViolations, ukContext } from "../support/browser.ts";
-import {
-  startPortal,
-  STAFF_BY_ROLE,
-  TEST_PASSWORD,
-  type RunningPortal,
-} from "../support/portal-process.ts";
+import { launchChromium, screenshot, ukContext } from "../support/browser.ts";
+import { startPortal, STAFF_BY_ROLE, type RunningPortal } from "../support/portal-process.ts";
+import { allowAtPkb as allowAt, pageChecker, signIn as signInAt } from "../support/e2e-steps.ts";
 
 /**
  * The clinician grant in Chromium against the built portal and the sandbox: an administrator sets
@@ -36,29 +32,15 @@ afterAll(async () => {
   await portal?.stop();
 });
 
-async function signIn(page: Page, email: string) {
-  await page.goto(`${portal.url}/login`);
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
-}
-
-async function checkPage(page: Page, name: string) {
-  await page.waitForLoadState("networkidle");
-  await screenshot(page, `pkb-grant-${name}`);
-  expect(await seriousAxeViolations(page), `axe violations on ${name}`).toEqual([]);
-}
-
+const signIn = (page: Page, email: string) => signInAt(page, portal.url, email);
+const checkPage = pageChecker("pkb-grant");
 /** On PKB's page: the clinician signs in and allows access; back on the portal's grant page. */
-async function allowAtPkb(page: Page, screenshotName?: string) {
-  await page.waitForURL((url) => url.href.startsWith(`${sandbox.url}/apiAuthorize.action`));
-  await page.getByLabel("Email address").fill(sandbox.demoLogin.username);
-  await page.getByLabel("Password").fill(sandbox.demoLogin.password);
-  if (screenshotName) await screenshot(page, `pkb-grant-${screenshotName}`);
-  await page.getByRole("button", { name: "Sign in and allow access" }).click();
-  await page.waitForURL(/\/admin\/pkb\/[0-9a-f-]{36}$/);
-}
+const allowAtPkb = (page: Page, screenshotName?: string) =>
+  allowAt(
+    page,
+    sandbox,
+    screenshotName ? (atPkb) => screenshot(atPkb, `pkb-grant-${screenshotName}`) : undefined,
+  );
 
 const banner = (page: Page) => page.getByTestId("grant-banner");
 

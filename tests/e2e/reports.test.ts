@@ -4,13 +4,9 @@ import { parse } from "csv-parse/sync";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "~/platform/db.server.ts";
-import { launchChromium, screenshot, seriousAxeViolations, ukContext } from "../support/browser.ts";
-import {
-  startPortal,
-  STAFF_BY_ROLE,
-  TEST_PASSWORD,
-  type RunningPortal,
-} from "../support/portal-process.ts";
+import { launchChromium, ukContext } from "../support/browser.ts";
+import { startPortal, STAFF_BY_ROLE, type RunningPortal } from "../support/portal-process.ts";
+import { pageChecker, signIn as signInAt } from "../support/e2e-steps.ts";
 
 /**
  * The request reports in Chromium against the built portal: requests seeded with known times,
@@ -91,19 +87,8 @@ afterAll(async () => {
   await portal?.stop();
 });
 
-async function signIn(page: Page, email: string) {
-  await page.goto(`${portal.url}/login`);
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
-}
-
-async function checkPage(page: Page, name: string) {
-  await page.waitForLoadState("networkidle");
-  await screenshot(page, `reports-${name}`);
-  expect(await seriousAxeViolations(page), `axe violations on ${name}`).toEqual([]);
-}
+const signIn = (page: Page, email: string) => signInAt(page, portal.url, email);
+const checkPage = pageChecker("reports");
 
 /** What the page handed recharts: the route's loader data in the hydrated router. */
 async function loaderData<T>(page: Page, routeId: string): Promise<T> {

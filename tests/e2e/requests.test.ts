@@ -1,15 +1,16 @@
-import { TZDate } from "@date-fns/tz";
-import { format } from "date-fns";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../sandbox/src/server.ts";
-import { launchChromium, screenshot, seriousAxeViolations, ukContext } from "../support/browser.ts";
+import { launchChromium, ukContext } from "../support/browser.ts";
+import { startPortal, STAFF_BY_ROLE, type RunningPortal } from "../support/portal-process.ts";
 import {
-  startPortal,
-  STAFF_BY_ROLE,
-  TEST_PASSWORD,
-  type RunningPortal,
-} from "../support/portal-process.ts";
+  connectAndGrant as grantThroughPkb,
+  pageChecker,
+  sandboxControl,
+  signIn as signInAt,
+  syncNow as syncNowAt,
+  ukWall,
+} from "../support/e2e-steps.ts";
 
 /**
  * Appointment requests in Chromium against the built portal and the sandbox. The grant's own
@@ -42,96 +43,23 @@ afterAll(async () => {
   await portal?.stop();
 });
 
-async function control(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${sandbox.url}/_sandbox${path}`, {
-    method,
-    headers: {
-      "X-Sandbox-Admin-Key": sandbox.adminKey,
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+const control = sandboxControl(() => sandbox);
+const signIn = (page: Page, email: string) => signInAt(page, portal.url, email);
+const checkPage = pageChecker("requests");
+/** The admin sets up the connection, tests it (one harmless call per surface) and grants. */
+const connectAndGrant = (admin: Page) =>
+  grantThroughPkb(admin, portal.url, sandbox, async (page) => {
+    await page.getByRole("button", { name: "Test connection" }).click();
+    await expect
+      .poll(() => page.getByRole("heading", { name: /Every PKB surface answered/ }).count())
+      .toBe(1);
+    expect(await page.getByText(/^Works: /).count()).toBe(6);
+    await checkPage(page, "connection-tested");
   });
-  expect(response.ok, `${method} ${path}`).toBe(true);
-  return (await response.json()) as Record<string, unknown>;
-}
+const syncNow = (page: Page, runsBefore: number) => syncNowAt(page, portal.url, runsBefore);
 
 const calls = (endpoint: string) =>
   sandbox.app.calls.summary({ includeIdentifiers: false }).endpoints[endpoint]?.calls ?? 0;
-
-async function signIn(page: Page, email: string) {
-  await page.goto(`${portal.url}/login`);
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
-}
-
-async function checkPage(page: Page, name: string) {
-  await page.waitForLoadState("networkidle");
-  await screenshot(page, `requests-${name}`);
-  expect(await seriousAxeViolations(page), `axe violations on ${name}`).toEqual([]);
-}
-
-/** The admin sets up the sandbox trust's connection and grants through PKB's consent page. */
-async function connectAndGrant(admin: Page) {
-  await admin.goto(`${portal.url}/admin/pkb/new`);
-  await admin.getByLabel("Name for this PKB organisation").fill("Riverside (sandbox)");
-  await admin.getByLabel("Organisation public id").fill(sandbox.organisations[0]!.publicId);
-  await admin.getByLabel("Nominated team").fill("Appointments team");
-  await admin.getByLabel("Fill from one address (optional)").fill(sandbox.url);
-  await admin.getByRole("button", { name: "Fill the six addresses" }).click();
-  await admin.getByLabel("User client id").fill("pkb-desk");
-  await admin.getByLabel("User client secret").fill("pkb-desk-sandbox-secret");
-  await admin.getByLabel("System client id").fill("pkb-desk-system");
-  await admin.getByLabel("System client secret").fill("pkb-desk-system-secret");
-  await admin.getByLabel("Aggregated client id").fill("pkb-desk-aggregated");
-  await admin.getByLabel("Aggregated client secret").fill("pkb-desk-aggregated-secret");
-  await admin.getByRole("button", { name: "Save PKB organisation" }).click();
-  await admin.waitForURL(/\/admin\/pkb\/[0-9a-f-]{36}$/);
-  // Test connection: one harmless call per PKB surface, each reported in words.
-  await admin.getByRole("button", { name: "Test connection" }).click();
-  await expect
-    .poll(() => admin.getByRole("heading", { name: /Every PKB surface answered/ }).count())
-    .toBe(1);
-  expect(await admin.getByText(/^Works: /).count()).toBe(6);
-  await checkPage(admin, "connection-tested");
-  await admin.getByRole("button", { name: "Grant access" }).click();
-  await admin.waitForURL((url) => url.href.startsWith(`${sandbox.url}/apiAuthorize.action`));
-  await admin.getByLabel("Email address").fill(sandbox.demoLogin.username);
-  await admin.getByLabel("Password").fill(sandbox.demoLogin.password);
-  await admin.getByRole("button", { name: "Sign in and allow access" }).click();
-  await admin.waitForURL(/\/admin\/pkb\/[0-9a-f-]{36}$/);
-  await expect.poll(() => admin.getByText("Active", { exact: true }).count()).toBe(1);
-}
-
-/** Presses "Sync now" and waits for the run to show in the history; returns its row's text. */
-async function syncNow(page: Page, runsBefore: number): Promise<string> {
-  await page.goto(`${portal.url}/requests/sync`);
-  await page.getByRole("button", { name: "Sync now" }).click();
-  await expect
-    .poll(() =>
-      page
-        .getByRole("status")
-        .allTextContents()
-        .then((t) => t.join(" ")),
-    )
-    .toContain("Sync queued");
-  const rows = page.locator("tbody tr");
-  await expect
-    .poll(
-      async () => {
-        await page.reload();
-        const count = await rows.count();
-        const first = count > 0 ? ((await rows.first().textContent()) ?? "") : "";
-        return count > runsBefore && !first.includes("Running") ? first : "";
-      },
-      { timeout: 60_000, interval: 1000 },
-    )
-    .not.toBe("");
-  return (await rows.first().textContent()) ?? "";
-}
-
-const ukWall = (ms: number, pattern: string) => format(new TZDate(ms, "Europe/London"), pattern);
 
 describe("appointment requests", () => {
   it("are synced, matched, picked by a person when ambiguous, and survive token expiry", async () => {
