@@ -3,10 +3,9 @@ import { recordAudit } from "~/modules/audit/audit.server.ts";
 import { AuditFilterSchema, auditRows } from "~/modules/audit/audit-query.server.ts";
 import { requirePermission } from "~/modules/auth/guard.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
-import { toCsv } from "~/platform/csv.ts";
 import { prisma } from "~/platform/db.server.ts";
-import { getLogger } from "~/platform/logger.server.ts";
 import { clientAddress } from "~/platform/request-context.server.ts";
+import { csvChunks, csvDownload } from "~/platform/csv-download.server.ts";
 
 export const access = { loader: "export:audit" } satisfies RouteAccess;
 
@@ -45,45 +44,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 
   const rows = auditRows(filter);
-  const encoder = new TextEncoder();
-  let headerSent = false;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const batch: Array<Array<string | null>> = [];
-        for (let count = 0; count < 500; count += 1) {
-          const next = await rows.next();
-          if (next.done) break;
-          const row = next.value;
-          batch.push([
-            row.id.toString(),
-            row.occurredAt.toISOString(),
-            row.actorLabel,
-            row.action,
-            row.entityType,
-            row.entityId,
-            row.clientAddress,
-            JSON.stringify(row.details),
-          ]);
-        }
-        if (batch.length === 0 && headerSent) return controller.close();
-        controller.enqueue(encoder.encode(toCsv(headerSent ? null : HEADER, batch)));
-        headerSent = true;
-        if (batch.length < 500) controller.close();
-      } catch (error) {
-        getLogger().error({ err: error }, "audit export failed");
-        controller.error(error);
-      }
-    },
-    async cancel() {
-      await rows.return(undefined);
-    },
-  });
-  return new Response(body, {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="pkb-desk-audit-${new Date().toISOString().slice(0, 10)}.csv"`,
-      "Cache-Control": "no-store",
-    },
-  });
+  return csvDownload(
+    `pkb-desk-audit-${new Date().toISOString().slice(0, 10)}.csv`,
+    csvChunks(HEADER, rows, (row) => [
+      row.id.toString(),
+      row.occurredAt.toISOString(),
+      row.actorLabel,
+      row.action,
+      row.entityType,
+      row.entityId,
+      row.clientAddress,
+      JSON.stringify(row.details),
+    ]),
+    "audit export",
+  );
 }

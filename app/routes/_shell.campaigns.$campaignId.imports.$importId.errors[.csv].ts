@@ -5,8 +5,8 @@ import { notFound, requirePermission } from "~/modules/auth/guard.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { errorReportCsv } from "~/modules/campaigns/import/error-report.server.ts";
 import { prisma } from "~/platform/db.server.ts";
-import { getLogger } from "~/platform/logger.server.ts";
 import { clientAddress } from "~/platform/request-context.server.ts";
+import { csvDownload } from "~/platform/csv-download.server.ts";
 
 export const access = { loader: "read:campaign" } satisfies RouteAccess;
 
@@ -31,28 +31,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       details: { importId },
     }),
   );
-  const parts = errorReportCsv(importId);
-  const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await parts.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
-      } catch (error) {
-        getLogger().error({ err: error, importId }, "import error report failed");
-        controller.error(error);
-      }
-    },
-    async cancel() {
-      await parts.return(undefined);
-    },
-  });
-  return new Response(body, {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="import-problems-${importId.slice(0, 8)}.csv"`,
-      "Cache-Control": "no-store",
-    },
-  });
+  return csvDownload(
+    `import-problems-${importId.slice(0, 8)}.csv`,
+    errorReportCsv(importId),
+    "import error report",
+  );
 }

@@ -4,10 +4,9 @@ import { requirePermission } from "~/modules/auth/guard.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { FILTER_KEYS, parseWorklistFilter } from "~/modules/requests/worklist/filters.ts";
 import { worklistRows } from "~/modules/requests/worklist/worklist.server.ts";
-import { toCsv } from "~/platform/csv.ts";
 import { prisma } from "~/platform/db.server.ts";
-import { getLogger } from "~/platform/logger.server.ts";
 import { clientAddress } from "~/platform/request-context.server.ts";
+import { csvChunks, csvDownload } from "~/platform/csv-download.server.ts";
 
 export const access = { loader: "read:request:team" } satisfies RouteAccess;
 
@@ -57,53 +56,26 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 
   const rows = worklistRows(session.user, { ...filter, view, after: undefined });
-  const encoder = new TextEncoder();
-  let headerSent = false;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const batch: Array<Array<string | null>> = [];
-        for (let count = 0; count < 500; count += 1) {
-          const next = await rows.next();
-          if (next.done) break;
-          const row = next.value;
-          batch.push([
-            row.id,
-            row.receivedAt,
-            row.patient,
-            row.identifier,
-            row.action,
-            row.appointmentAt,
-            row.specialtyCode,
-            row.specialty,
-            row.location,
-            row.matchState,
-            row.status,
-            row.queue,
-            row.assignee,
-            row.dueAt,
-            row.sla.text,
-            row.urgent ? "yes" : "no",
-          ]);
-        }
-        if (batch.length === 0 && headerSent) return controller.close();
-        controller.enqueue(encoder.encode(toCsv(headerSent ? null : HEADER, batch)));
-        headerSent = true;
-        if (batch.length < 500) controller.close();
-      } catch (error) {
-        getLogger().error({ err: error }, "request export failed");
-        controller.error(error);
-      }
-    },
-    async cancel() {
-      await rows.return(undefined);
-    },
-  });
-  return new Response(body, {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="appointment-requests-${view}-${new Date().toISOString().slice(0, 10)}.csv"`,
-      "Cache-Control": "no-store",
-    },
-  });
+  return csvDownload(
+    `appointment-requests-${view}-${new Date().toISOString().slice(0, 10)}.csv`,
+    csvChunks(HEADER, rows, (row) => [
+      row.id,
+      row.receivedAt,
+      row.patient,
+      row.identifier,
+      row.action,
+      row.appointmentAt,
+      row.specialtyCode,
+      row.specialty,
+      row.location,
+      row.matchState,
+      row.status,
+      row.queue,
+      row.assignee,
+      row.dueAt,
+      row.sla.text,
+      row.urgent ? "yes" : "no",
+    ]),
+    "request export",
+  );
 }
