@@ -1,4 +1,4 @@
-import { Form, NavLink } from "@remix-run/react";
+import { Form, Link, NavLink, useLocation } from "@remix-run/react";
 import type { Permission } from "~/modules/auth/permissions.ts";
 import { CsrfInput } from "./ui/csrf-input.tsx";
 
@@ -28,6 +28,7 @@ export function AppHeader({
   user: { displayName: string; roleLabel: string; permissions: Permission[] };
 }) {
   const items = NAV.filter((item) => user.permissions.includes(item.permission));
+  const current = currentSection(useLocation().pathname);
   return (
     <header className="bg-nhs-blue text-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-4 px-4 py-4">
@@ -59,15 +60,29 @@ export function AppHeader({
           </li>
           {items.map((item) => (
             <li key={item.to}>
-              <NavLink to={item.to} className={navClass}>
+              <Link
+                to={item.to}
+                aria-current={item.to === current ? "page" : undefined}
+                className={navClass({ isActive: item.to === current })}
+              >
                 {item.label}
-              </NavLink>
+              </Link>
             </li>
           ))}
         </ul>
       </nav>
     </header>
   );
+}
+
+/**
+ * The one section a path belongs to: the longest section address it falls under, so
+ * /requests/routing/… marks "Routing" only, not "Requests" as well.
+ */
+export function currentSection(pathname: string): string | undefined {
+  return NAV.map((item) => item.to)
+    .filter((to) => pathname === to || pathname.startsWith(`${to}/`))
+    .sort((a, b) => b.length - a.length)[0];
 }
 
 function navClass({ isActive }: { isActive: boolean }) {
