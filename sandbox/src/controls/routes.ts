@@ -24,7 +24,10 @@ function toMs(value: string | number): number {
   return typeof value === "number" ? value : Date.parse(value);
 }
 
-async function body<T extends z.ZodType>(ctx: RequestContext, schema: T): Promise<z.infer<T>> {
+export async function body<T extends z.ZodType>(
+  ctx: RequestContext,
+  schema: T,
+): Promise<z.infer<T>> {
   const raw = await ctx.readBody();
   let parsed: unknown;
   try {
@@ -39,6 +42,14 @@ async function body<T extends z.ZodType>(ctx: RequestContext, schema: T): Promis
   return result.data;
 }
 
+/** Every control needs the admin key. */
+export function requireAdminKey(app: SandboxApp, ctx: RequestContext): void {
+  const key = header(ctx.req, ADMIN_KEY_HEADER) ?? "";
+  if (!secretsMatch(key, app.adminKey)) {
+    throw new ReplyError(json(401, { error: "admin_key_required", header: "X-Sandbox-Admin-Key" }));
+  }
+}
+
 /**
  * Simulation controls: what a PAS feed, a patient or time itself would do to PKB, plus the call
  * log and fault table. Every call needs the admin key; none is ever delayed or broken by faults.
@@ -46,14 +57,7 @@ async function body<T extends z.ZodType>(ctx: RequestContext, schema: T): Promis
 export function controlRoutes(app: SandboxApp): Route[] {
   const { state, clock } = app;
 
-  const requireAdmin = (ctx: RequestContext): void => {
-    const key = header(ctx.req, ADMIN_KEY_HEADER) ?? "";
-    if (!secretsMatch(key, app.adminKey)) {
-      throw new ReplyError(
-        json(401, { error: "admin_key_required", header: "X-Sandbox-Admin-Key" }),
-      );
-    }
-  };
+  const requireAdmin = (ctx: RequestContext): void => requireAdminKey(app, ctx);
 
   const findPatient = (ref: z.infer<typeof patientRefSchema>): Patient => {
     let patient: Patient | undefined;
@@ -381,6 +385,7 @@ export function controlRoutes(app: SandboxApp): Route[] {
         );
         state.reset();
         app.calls.clear();
+        app.notify.reset();
         if (input.clock) clock.reset();
         if (input.sessions) app.oauth.clear();
         return json(200, { reset: true, now: new Date(clock.now()).toISOString() });
