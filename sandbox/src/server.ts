@@ -251,6 +251,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     const candidates = routes.filter((r) => r.pattern.test(pathname));
     const route = candidates.find((r) => r.method === method);
     const endpoint = route?.endpoint ?? `${surfaceOf(pathname)}.unknown`;
+    // The body is read as it arrives, before any injected latency, so a caller that gives up
+    // during the latency still leaves a request that is handled: the server has it in full, as a
+    // real one would ("slow, then done anyway" is the unknown-outcome case clients must survive).
+    const body = readRequestBody(req);
+    body.catch(() => undefined);
     const ctx: RequestContext = {
       req,
       url,
@@ -262,7 +267,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       log: {},
       poisonIdentifiers:
         route && route.faultable !== false ? app.faults.poisonIdentifiers(endpoint) : new Set(),
-      readBody: () => readRequestBody(req),
+      readBody: () => body,
     };
     let reply: Reply;
     let fault: FaultDecision = { kind: "none" };
