@@ -110,6 +110,10 @@ export function controlRoutes(app: SandboxApp): Route[] {
           appointments: p.appointmentIndexes.map((i) =>
             describeAppointment(state.population.appointments[i] as Appointment),
           ),
+          emailInvitedAt: (() => {
+            const at = state.emailInvitedAt(p);
+            return at === undefined ? null : new Date(at).toISOString();
+          })(),
           invitations: state.invitationsFor(p).map((inv) => ({
             code: inv.code,
             token: inv.token,
@@ -214,6 +218,25 @@ export function controlRoutes(app: SandboxApp): Route[] {
           return p.publicId;
         });
         return json(200, { registered });
+      },
+    },
+    {
+      // PKB e-mails invitations to these patients (as a clinician's "Invite" in PKB would).
+      method: "POST",
+      pattern: /^\/_sandbox\/patients\/email-invite$/,
+      endpoint: "controls.email-invite",
+      handle: async (ctx) => {
+        const input = await body(
+          ctx,
+          z.object({ patients: z.array(patientRefSchema).min(1), at: instantSchema.optional() }),
+        );
+        const at = input.at === undefined ? clock.now() : toMs(input.at);
+        const invited = input.patients.map((ref) => {
+          const p = findPatient(ref);
+          state.recordEmailInvitation(p, at);
+          return p.publicId;
+        });
+        return json(200, { invited });
       },
     },
     {
