@@ -13,6 +13,14 @@ import { notifyTime } from "./store.ts";
 
 const SHOWN = 200;
 
+const CALLBACK_WORDS = {
+  "not-due": "not yet due",
+  pending: "waiting to be sent",
+  delivered: "sent",
+  failed: "given up",
+  "not-configured": "no callback set",
+} as const;
+
 export function notifyPageRoute(app: SandboxApp, nav: SafeHtml): Route {
   const { notify } = app;
   const handle = (ctx: RequestContext): Reply => {
@@ -90,7 +98,7 @@ export function notifyPageRoute(app: SandboxApp, nav: SafeHtml): Route {
                           <td>${s.reference ?? ""}</td>
                           <td>${notify.statusOf(s)}</td>
                           <td>
-                            ${s.callback.state}${
+                            ${CALLBACK_WORDS[s.callback.state]}${
                               s.callback.attempts > 0
                                 ? ` (${s.callback.attempts} attempt${s.callback.attempts === 1 ? "" : "s"}, last ${s.callback.lastResult ?? ""})`
                                 : ""
