@@ -116,9 +116,44 @@ const publicActions = await Promise.all(
   ALL_ROUTES.map(async (route) => ({ ...route, module: await load(route.file) })),
 ).then((all) =>
   all.filter(
-    (route) => route.module.access && "public" in route.module.access && route.module.action,
+    (route) =>
+      route.module.access &&
+      "public" in route.module.access &&
+      !route.module.access.authenticatedBy &&
+      route.module.action,
   ),
 );
+
+// Machine-to-machine routes (Notify's delivery receipts) carry no CSRF token: they must refuse
+// any call without their own credential, whatever cookies or CSRF token it brings.
+const machineActions = await Promise.all(
+  ALL_ROUTES.map(async (route) => ({ ...route, module: await load(route.file) })),
+).then((all) =>
+  all.filter(
+    (route) =>
+      route.module.access &&
+      "public" in route.module.access &&
+      route.module.access.authenticatedBy &&
+      route.module.action,
+  ),
+);
+
+describe.each(machineActions)("machine action $path ($file)", ({ path: routePath, module }) => {
+  const url = concrete(routePath);
+  const params = paramsFor(routePath, url);
+  it("refuses a post without its bearer token, even with a session and a CSRF token", async () => {
+    const admin = await signedInAs(Role.ADMIN);
+    const { csrf } = await csrfCookie();
+    for (const request of [
+      post(url, {}, admin, { csrf: null }),
+      post(url, {}, { ...admin, csrf }),
+      post(url, {}, admin, { headers: { Authorization: "Bearer not-the-token" } }),
+    ]) {
+      const result = await settle(async () => module.action!({ request, params, context: {} }));
+      expect(result.status).toBe(401);
+    }
+  });
+});
 
 describe.each(publicActions)("public action $path ($file)", ({ path: routePath, module }) => {
   const url = concrete(routePath);

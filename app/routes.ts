@@ -11,6 +11,7 @@ export default [
   route("set-password/:token", "routes/set-password.$token/route.tsx"),
   route("healthz", "routes/healthz.ts"),
   route("readyz", "routes/readyz.ts"),
+  route("notify/callback", "routes/notify.callback.ts"),
   layout("routes/_shell/route.tsx", [
     index("routes/_shell._index/route.tsx"),
     route("account", "routes/_shell.account/route.tsx"),
@@ -38,6 +39,7 @@ export default [
       route("audit", "routes/_shell.admin.audit._index/route.tsx"),
       route("audit/export.csv", "routes/_shell.admin.audit.export[.csv].ts"),
       route("jobs", "routes/_shell.admin.jobs/route.tsx"),
+      route("notify", "routes/_shell.admin.notify/route.tsx"),
       route("pkb", "routes/_shell.admin.pkb._index/route.tsx"),
       route("pkb/new", "routes/_shell.admin.pkb.new/route.tsx"),
       route("pkb/:connectionId", "routes/_shell.admin.pkb.$connectionId/route.tsx"),

@@ -20,6 +20,7 @@ const NAV: NavItem[] = [
   { to: "/admin/audit", label: "Audit trail", permission: "read:audit" },
   { to: "/admin/jobs", label: "Background jobs", permission: "read:job" },
   { to: "/admin/pkb", label: "PKB connection", permission: "manage:pkb-grant" },
+  { to: "/admin/notify", label: "GOV.UK Notify", permission: "manage:notify" },
 ];
 
 export function AppHeader({

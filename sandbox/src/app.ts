@@ -10,6 +10,7 @@ import {
   type Reply,
   type ReplyError,
 } from "./http/reply.ts";
+import type { NotifyStore } from "./notify/store.ts";
 import type { AccessGrant, Authentication, OAuthStore } from "./oauth/store.ts";
 import type { SandboxState } from "./state.ts";
 
@@ -30,6 +31,8 @@ export interface SandboxApp {
   clients: Map<string, RegisteredClient>;
   faults: FaultInjector;
   calls: CallLog;
+  /** The GOV.UK Notify stand-in: its sends, outcomes, callback and limits. */
+  notify: NotifyStore;
   adminKey: string;
   settings: { strictIdentifiers: boolean };
 }

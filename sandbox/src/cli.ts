@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { clientsFileSchema } from "./config.ts";
 import { parseFaultFlag, type FaultTable } from "./faults.ts";
+import { DEFAULT_NOTIFY_API_KEY, DEFAULT_NOTIFY_TEMPLATES } from "./notify/config.ts";
 import { startSandbox, type SandboxOptions } from "./server.ts";
 
 const USAGE = `PKB sandbox — a scriptable Patients Know Best on localhost
@@ -24,6 +25,8 @@ Usage: npm run sandbox -- [options]
   --session-lifetime S     refresh-token session lifetime in seconds (default 2592000)
   --public-base-url URL    absolute base for links the sandbox writes
   --strict-identifiers     reject bad check digits with 400 instead of "Not found"
+  --notify-callback URL    where the Notify stand-in POSTs delivery receipts
+  --notify-callback-token T  the bearer token it sends with them (10+ characters)
   --help
 `;
 
@@ -45,6 +48,8 @@ function main(): void {
       "session-lifetime": { type: "string" },
       "public-base-url": { type: "string" },
       "strict-identifiers": { type: "boolean" },
+      "notify-callback": { type: "string" },
+      "notify-callback-token": { type: "string" },
       help: { type: "boolean" },
     },
     allowPositionals: false,
@@ -79,6 +84,14 @@ function main(): void {
     ...(values["public-base-url"] ? { publicBaseUrl: values["public-base-url"] } : {}),
     ...(values["redirect-uri"] ? { extraRedirectUris: values["redirect-uri"] } : {}),
     ...(values["strict-identifiers"] ? { strictIdentifiers: true } : {}),
+    ...(values["notify-callback"]
+      ? {
+          notify: {
+            callbackUrl: values["notify-callback"],
+            callbackBearerToken: values["notify-callback-token"] ?? "",
+          },
+        }
+      : {}),
     faults,
   };
   if (values["clients-file"]) {
@@ -112,6 +125,10 @@ function main(): void {
       console.log(
         `  endpoints: ${sandbox.url}/apiAuthorize.action  ${sandbox.url}/fhir  ${sandbox.url}/json  ${sandbox.url}/aggregated/fhir  ${sandbox.url}/join`,
       );
+      console.log(`  GOV.UK Notify: ${sandbox.url}/v2  API key ${DEFAULT_NOTIFY_API_KEY}`);
+      for (const t of DEFAULT_NOTIFY_TEMPLATES) {
+        console.log(`    template ${t.id}  ${t.type.padEnd(5)} ${t.name}`);
+      }
       console.log(
         `  controls: ${sandbox.url}/_sandbox  (header X-Sandbox-Admin-Key: ${sandbox.adminKey})`,
       );

@@ -26,6 +26,10 @@ import {
   type Reply,
 } from "./http/reply.ts";
 import { joinRoutes } from "./join/routes.ts";
+import type { NotifyOptions } from "./notify/config.ts";
+import { notifyControlRoutes } from "./notify/controls.ts";
+import { notifyErrorReply, notifyRoutes, rateLimitMessage } from "./notify/routes.ts";
+import { NotifyStore } from "./notify/store.ts";
 import { oauthRoutes } from "./oauth/routes.ts";
 import { OAuthStore } from "./oauth/store.ts";
 import { frontDoorRoutes } from "./pages/frontDoor.ts";
@@ -62,6 +66,8 @@ export interface SandboxOptions {
   frozenClock?: boolean;
   /** Reject identifiers that fail modulus 11 / range with 400 instead of answering "Not found". */
   strictIdentifiers?: boolean;
+  /** The GOV.UK Notify stand-in: service id, API keys, templates, delivery-receipt callback. */
+  notify?: NotifyOptions;
 }
 
 export interface RunningSandbox {
@@ -87,6 +93,7 @@ function surfaceOf(pathname: string): string {
   if (pathname.startsWith("/json")) return "rest";
   if (pathname.startsWith("/join")) return "join";
   if (pathname.startsWith("/services/hl7")) return "hl7";
+  if (pathname.startsWith("/v2/")) return "notify";
   if (pathname.startsWith("/_sandbox")) return "controls";
   if (pathname === "/" || pathname.startsWith("/sandbox/")) return "front";
   return "oauth";
@@ -123,6 +130,16 @@ function faultReply(endpoint: string, decision: Extract<FaultDecision, { kind: "
       );
     case "rest":
       return restError(decision.status, "SERVICE_ERROR", message, message, headers).reply;
+    case "notify":
+      return notifyErrorReply(
+        decision.status,
+        [
+          decision.status === 429
+            ? { error: "RateLimitError", message: rateLimitMessage(3000) }
+            : { error: "Exception", message: "Internal server error" },
+        ],
+        headers,
+      );
     case "hl7":
       return {
         ...text(decision.status, message),
@@ -152,6 +169,11 @@ function notFound(pathname: string): Reply {
       return fhir(404, operationOutcome("not-supported", `No such endpoint: ${pathname}`));
     case "join":
       return messagePage("Page not found", ["Check the address and try again."], 404);
+    case "notify":
+      return json(404, {
+        result: "error",
+        message: "The requested URL was not found on the server.",
+      });
     default:
       return json(404, { error: "not_found" });
   }
@@ -197,6 +219,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     clients: new Map(clients.map((c) => [c.id, c])),
     faults,
     calls: new CallLog(),
+    notify: new NotifyStore(clock, options.notify),
     adminKey: options.adminKey ?? DEFAULT_ADMIN_KEY,
     settings: { strictIdentifiers: options.strictIdentifiers ?? false },
   };
@@ -207,7 +230,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     ...aggregatedRoutes(app),
     ...joinRoutes(app),
     ...hl7Routes(app),
+    ...notifyRoutes(app),
     ...controlRoutes(app),
+    ...notifyControlRoutes(app),
     ...frontDoorRoutes(app),
   ];
 
@@ -226,6 +251,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     const candidates = routes.filter((r) => r.pattern.test(pathname));
     const route = candidates.find((r) => r.method === method);
     const endpoint = route?.endpoint ?? `${surfaceOf(pathname)}.unknown`;
+    // The body is read as it arrives, before any injected latency, so a caller that gives up
+    // during the latency still leaves a request that is handled: the server has it in full, as a
+    // real one would ("slow, then done anyway" is the unknown-outcome case clients must survive).
+    const body = readRequestBody(req);
+    body.catch(() => undefined);
     const ctx: RequestContext = {
       req,
       url,
@@ -237,7 +267,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       log: {},
       poisonIdentifiers:
         route && route.faultable !== false ? app.faults.poisonIdentifiers(endpoint) : new Set(),
-      readBody: () => readRequestBody(req),
+      readBody: () => body,
     };
     let reply: Reply;
     let fault: FaultDecision = { kind: "none" };
@@ -324,6 +354,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const urlHost =
     host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${urlHost}:${address.port}`;
+  app.notify.start();
   let closed = false;
   return {
     url,
@@ -339,6 +370,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     close: async () => {
       if (closed) return;
       closed = true;
+      await app.notify.stop();
       for (const socket of hanging) socket.destroy();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

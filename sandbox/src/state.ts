@@ -46,6 +46,8 @@ export class SandboxState {
   private documentsById = new Map<string, FiledDocument>();
   private invitationsByCode = new Map<string, Invitation>();
   private invitationsByPatient = new Map<number, Invitation[]>();
+  /** Patient index → when PKB e-mailed them an invitation (PKB's user status INVITED). */
+  private emailInvitations = new Map<number, number>();
   private messagesById = new Map<string, Message>();
   private addedMessageCount = 0;
 
@@ -73,6 +75,7 @@ export class SandboxState {
     this.documentsById = new Map(this.population.documents.map((d) => [d.identifier, d]));
     this.invitationsByCode.clear();
     this.invitationsByPatient.clear();
+    this.emailInvitations.clear();
     this.messagesById = new Map(this.population.messages.map((m) => [m.id, m]));
     this.addedMessageCount = 0;
   }
@@ -156,6 +159,18 @@ export class SandboxState {
 
   invitationByCode(code: string): Invitation | undefined {
     return this.invitationsByCode.get(code.trim().toUpperCase());
+  }
+
+  /**
+   * PKB e-mails the patient an invitation (a clinician's "Invite" in PKB, or PKB's own invitation
+   * run). This, not token generation, is what makes recordAccessToken say INVITED_NOT_REGISTERED.
+   */
+  recordEmailInvitation(patient: Patient, at: number): void {
+    if (!this.emailInvitations.has(patient.index)) this.emailInvitations.set(patient.index, at);
+  }
+
+  emailInvitedAt(patient: Patient): number | undefined {
+    return this.emailInvitations.get(patient.index);
   }
 
   /** Registration ends every invitation the patient holds. */

@@ -225,6 +225,31 @@ describe("sandbox pages in Chromium", () => {
     await page.context().close();
   });
 
+  it("lists what the Notify stand-in was asked to send, on an accessible page", async () => {
+    const { NotifyClient } = await import("notifications-node-client");
+    const { DEFAULT_NOTIFY_API_KEY, DEFAULT_NOTIFY_TEMPLATES } =
+      await import("../src/notify/config.ts");
+    const client = new NotifyClient(sb.url, DEFAULT_NOTIFY_API_KEY);
+    await client.sendSms(DEFAULT_NOTIFY_TEMPLATES[0]!.id, "07700 900555", {
+      personalisation: { body: "Your Patients Know Best invitation code is ABCDE23456" },
+      reference: "campaign-1:recipient-7",
+    });
+    await client.sendEmail(DEFAULT_NOTIFY_TEMPLATES[1]!.id, "read.richards@example.com", {
+      personalisation: { subject: "Join Patients Know Best", body: "Open the link to join." },
+    });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${sb.url}/`);
+    await page
+      .getByRole("navigation", { name: "Sandbox pages" })
+      .getByRole("link", { name: "Notify sends" })
+      .click();
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Notify sends");
+    const row = page.getByRole("row", { name: /07700 900555/ });
+    expect(await row.innerText()).toContain("campaign-1:recipient-7");
+    await expectAccessible(page, "front-door-notify");
+    await page.context().close();
+  });
+
   it("shows a visible focus indicator", async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${sb.url}/join`);

@@ -247,7 +247,7 @@ describe("GET /json/v1/users/{pkbId}/recordAccessToken", () => {
   const pkbIdOf = async (id: Identifier): Promise<number> =>
     (await admin(sb, "GET", `/patients/${id.value}`)).body.pkbId as number;
 
-  it("issues a token pair; status says whether the patient was invited before", async () => {
+  it("issues a token pair; earlier token generation does not make the patient 'invited'", async () => {
     const system = await systemToken(sb);
     const id = sb.summary().samples.eligible[0] as Identifier;
     const url = `${sb.url}/json/v1/users/${await pkbIdOf(id)}/recordAccessToken`;
@@ -258,8 +258,24 @@ describe("GET /json/v1/users/{pkbId}/recordAccessToken", () => {
     expect(first.body).toMatchObject({ status: "NOT_INVITED_NOT_REGISTERED" });
     expect(first.body.invitationCode).toMatch(/^[A-Z0-9]{10}$/);
     expect(first.body.token).toMatch(/^[A-Z0-9]{10}$/);
+    // A second pair, and pairs from the Facade, are still "not invited": PKB has e-mailed nobody.
     const second = await getJson(url, system);
-    expect(second.body.status).toBe("INVITED_NOT_REGISTERED");
+    expect(second.body.status).toBe("NOT_INVITED_NOT_REGISTERED");
+    expect(second.body.invitationCode).not.toBe(first.body.invitationCode);
+  });
+
+  it("says INVITED_NOT_REGISTERED once PKB has e-mailed the patient an invitation", async () => {
+    const system = await systemToken(sb);
+    const id = sb.summary().samples.eligible[1] as Identifier;
+    const url = `${sb.url}/json/v1/users/${await pkbIdOf(id)}/recordAccessToken`;
+    const invited = await admin(sb, "POST", "/patients/email-invite", { patients: [id] });
+    expect(invited.status).toBe(200);
+    const res = await getJson(url, system);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe("INVITED_NOT_REGISTERED");
+    expect((await admin(sb, "GET", `/patients/${id.value}`)).body.emailInvitedAt).toEqual(
+      expect.any(String),
+    );
   });
 
   it("answers registered, deceased, no-DOB patients with 400 and another organisation's record with 401", async () => {
@@ -278,7 +294,8 @@ describe("GET /json/v1/users/{pkbId}/recordAccessToken", () => {
       expect(res.status, code).toBe(status);
       expect(res.body).toMatchObject({ statusCode: status, errorDetails: [{ errorCode: code }] });
       expect(typeof res.body.errorMessage).toBe("string");
-      expect(typeof res.body.developerMessage).toBe("string");
+      // As PKB's example for this call shows.
+      expect(res.body.developerMessage).toBeNull();
     }
     const registered = await getJson(
       `${sb.url}/json/v1/users/${await pkbIdOf(s.registered[0] as Identifier)}/recordAccessToken`,

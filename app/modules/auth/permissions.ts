@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   "read:campaign",
   "manage:campaign",
   "manage:pkb-grant",
+  /** GOV.UK Notify settings (API key, templates, callback token) and "Test connection": admins */
+  "manage:notify",
   /** see the "PKB grant needs re-authorisation" banner (admins and team leads, H6) */
   "read:pkb-grant-health",
   "read:account",
@@ -53,6 +55,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "retry:job",
     "read:report",
     "manage:pkb-grant",
+    "manage:notify",
     "sync:request",
     "read:pkb-grant-health",
     "manage:service-level",
@@ -108,4 +111,13 @@ export function hasPermission(role: Role, permission: Permission): boolean {
  * (app/routes.access.test.ts) fails for a route module that has no declaration or does not enforce it.
  */
 export type RouteAccess =
-  { public: true; reason: string } | { loader?: Permission; action?: Permission };
+  | {
+      public: true;
+      reason: string;
+      /**
+       * A machine-to-machine route (no browser, no session, no CSRF token) that authenticates
+       * each call itself, e.g. Notify's delivery receipts with their bearer token.
+       */
+      authenticatedBy?: "notify-callback-token";
+    }
+  | { loader?: Permission; action?: Permission };

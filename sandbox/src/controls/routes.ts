@@ -24,7 +24,10 @@ function toMs(value: string | number): number {
   return typeof value === "number" ? value : Date.parse(value);
 }
 
-async function body<T extends z.ZodType>(ctx: RequestContext, schema: T): Promise<z.infer<T>> {
+export async function body<T extends z.ZodType>(
+  ctx: RequestContext,
+  schema: T,
+): Promise<z.infer<T>> {
   const raw = await ctx.readBody();
   let parsed: unknown;
   try {
@@ -39,6 +42,14 @@ async function body<T extends z.ZodType>(ctx: RequestContext, schema: T): Promis
   return result.data;
 }
 
+/** Every control needs the admin key. */
+export function requireAdminKey(app: SandboxApp, ctx: RequestContext): void {
+  const key = header(ctx.req, ADMIN_KEY_HEADER) ?? "";
+  if (!secretsMatch(key, app.adminKey)) {
+    throw new ReplyError(json(401, { error: "admin_key_required", header: "X-Sandbox-Admin-Key" }));
+  }
+}
+
 /**
  * Simulation controls: what a PAS feed, a patient or time itself would do to PKB, plus the call
  * log and fault table. Every call needs the admin key; none is ever delayed or broken by faults.
@@ -46,14 +57,7 @@ async function body<T extends z.ZodType>(ctx: RequestContext, schema: T): Promis
 export function controlRoutes(app: SandboxApp): Route[] {
   const { state, clock } = app;
 
-  const requireAdmin = (ctx: RequestContext): void => {
-    const key = header(ctx.req, ADMIN_KEY_HEADER) ?? "";
-    if (!secretsMatch(key, app.adminKey)) {
-      throw new ReplyError(
-        json(401, { error: "admin_key_required", header: "X-Sandbox-Admin-Key" }),
-      );
-    }
-  };
+  const requireAdmin = (ctx: RequestContext): void => requireAdminKey(app, ctx);
 
   const findPatient = (ref: z.infer<typeof patientRefSchema>): Patient => {
     let patient: Patient | undefined;
@@ -106,6 +110,10 @@ export function controlRoutes(app: SandboxApp): Route[] {
           appointments: p.appointmentIndexes.map((i) =>
             describeAppointment(state.population.appointments[i] as Appointment),
           ),
+          emailInvitedAt: (() => {
+            const at = state.emailInvitedAt(p);
+            return at === undefined ? null : new Date(at).toISOString();
+          })(),
           invitations: state.invitationsFor(p).map((inv) => ({
             code: inv.code,
             token: inv.token,
@@ -210,6 +218,25 @@ export function controlRoutes(app: SandboxApp): Route[] {
           return p.publicId;
         });
         return json(200, { registered });
+      },
+    },
+    {
+      // PKB e-mails invitations to these patients (as a clinician's "Invite" in PKB would).
+      method: "POST",
+      pattern: /^\/_sandbox\/patients\/email-invite$/,
+      endpoint: "controls.email-invite",
+      handle: async (ctx) => {
+        const input = await body(
+          ctx,
+          z.object({ patients: z.array(patientRefSchema).min(1), at: instantSchema.optional() }),
+        );
+        const at = input.at === undefined ? clock.now() : toMs(input.at);
+        const invited = input.patients.map((ref) => {
+          const p = findPatient(ref);
+          state.recordEmailInvitation(p, at);
+          return p.publicId;
+        });
+        return json(200, { invited });
       },
     },
     {
@@ -381,6 +408,7 @@ export function controlRoutes(app: SandboxApp): Route[] {
         );
         state.reset();
         app.calls.clear();
+        app.notify.reset();
         if (input.clock) clock.reset();
         if (input.sessions) app.oauth.clear();
         return json(200, { reset: true, now: new Date(clock.now()).toISOString() });

@@ -100,7 +100,8 @@ export function restError(
   status: number,
   errorCode: string,
   message: string,
-  developerMessage = message,
+  /** PKB sometimes sends null here (its recordAccessToken example does). */
+  developerMessage: string | null = message,
   headers: Record<string, string> = {},
 ): ReplyError {
   return new ReplyError(

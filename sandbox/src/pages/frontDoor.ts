@@ -3,6 +3,7 @@ import type { RequestContext } from "../http/context.ts";
 import type { Reply } from "../http/reply.ts";
 import { DEMO_CLINICIAN, OTHER_ORG_CLINICIAN } from "../population/generate.ts";
 import { summarise } from "../population/summary.ts";
+import { notifyPageRoute } from "../notify/page.ts";
 import { html, page, type SafeHtml } from "./html.ts";
 
 /**
@@ -52,6 +53,12 @@ const SURFACES: { name: string; method: string; path: string; note: string }[] =
   },
   { name: "Join PKB (patient registration)", method: "GET", path: "/join", note: "?t1&t2&e" },
   { name: "HL7 v2 intake (MDM^T02)", method: "POST", path: "/services/hl7", note: "letters" },
+  {
+    name: "GOV.UK Notify API v2 (text messages, e-mails)",
+    method: "POST",
+    path: "/v2/notifications",
+    note: "/sms, /email, GET /{id}; JWT (HS256, iss = service id)",
+  },
 ];
 
 const CONTROLS: { method: string; path: string; does: string }[] = [
@@ -61,6 +68,13 @@ const CONTROLS: { method: string; path: string; does: string }[] = [
   { method: "POST", path: "/_sandbox/clock", does: "move the sandbox clock" },
   { method: "PUT", path: "/_sandbox/faults", does: "inject latency, errors, hangs, resets" },
   { method: "GET", path: "/_sandbox/calls", does: "the call log (JSON)" },
+  { method: "GET", path: "/_sandbox/notify/sends", does: "what Notify was asked to send (JSON)" },
+  {
+    method: "POST",
+    path: "/_sandbox/notify/outcomes",
+    does: "how Notify's sends to a recipient end",
+  },
+  { method: "PUT", path: "/_sandbox/notify/callback", does: "Notify's delivery-receipt callback" },
   { method: "POST", path: "/_sandbox/reset", does: "back to the seed" },
 ];
 
@@ -86,6 +100,7 @@ const nav = html`<nav aria-label="Sandbox pages">
     <li><a href="/">Front door</a></li>
     <li><a href="/sandbox/calls">Call log</a></li>
     <li><a href="/sandbox/population">Population</a></li>
+    <li><a href="/sandbox/notify">Notify sends</a></li>
   </ul>
 </nav>`;
 
@@ -392,5 +407,6 @@ export function frontDoorRoutes(app: SandboxApp): Route[] {
       handle: population,
       faultable: false,
     },
+    notifyPageRoute(app, nav),
   ];
 }

@@ -139,15 +139,24 @@ export function restRoutes(app: SandboxApp): Route[] {
     return json(200, userJson(visiblePatient(ctx, state.patientByPublicId(publicId))));
   };
 
+  /**
+   * PKB's page for this call shows errors with `developerMessage: null`; the sandbox answers the
+   * same. Status: INVITED_NOT_REGISTERED once PKB has e-mailed the patient an invitation
+   * (`POST /_sandbox/patients/email-invite`), whatever tokens were generated before; otherwise
+   * NOT_INVITED_NOT_REGISTERED, however many pairs this call or the Facade issued.
+   */
+  const tokenError = (status: number, code: string, message: string) =>
+    restError(status, code, message, null);
+
   const recordAccessToken = (ctx: RequestContext): Reply => {
     const caller = requireRestCaller(app, ctx);
     const patient = /^\d+$/.test(ctx.params[0] ?? "")
       ? state.patientByPkbId(Number(ctx.params[0]))
       : undefined;
-    if (!patient) throw restError(404, "user.not.found", "No user was found.");
+    if (!patient) throw tokenError(404, "user.not.found", "No user was found.");
     const orgIndex = [...caller.orgIndexes].find((org) => state.canOrganisationSee(org, patient));
     if (orgIndex === undefined) {
-      throw restError(
+      throw tokenError(
         401,
         "invitation.record.access",
         "The record was created by another organisation.",
@@ -159,28 +168,30 @@ export function restRoutes(app: SandboxApp): Route[] {
       case undefined:
         break;
       case "registered":
-        throw restError(400, "invitation.patient.status", "Registration already completed");
+        throw tokenError(400, "invitation.patient.status", "Registration already completed");
       case "deceased":
-        throw restError(400, "invitation.patient.deceased", "The patient is deceased");
+        throw tokenError(400, "invitation.patient.deceased", "The patient is deceased");
       case "no-date-of-birth":
-        throw restError(400, "invitation.patient.dob", "The patient has no date of birth");
+        throw tokenError(400, "invitation.patient.dob", "The patient has no date of birth");
       case "under-16":
-        throw restError(400, "invitation.patient.age", "The patient is under 16");
+        throw tokenError(400, "invitation.patient.age", "The patient is under 16");
       case "not-found":
       case "no-access":
-        throw restError(
+        throw tokenError(
           401,
           "invitation.record.access",
           "The record was created by another organisation.",
         );
     }
-    const invitedBefore = state.invitationsFor(patient).length > 0;
     const [invitation] = state.issueInvitations([patient], orgIndex, now);
     app.calls.countTokenIssued(IDENTIFIER_SYSTEMS[patient.idKind], patient.nationalId);
     return json(200, {
       invitationCode: invitation?.code,
       token: invitation?.token,
-      status: invitedBefore ? "INVITED_NOT_REGISTERED" : "NOT_INVITED_NOT_REGISTERED",
+      status:
+        state.emailInvitedAt(patient) === undefined
+          ? "NOT_INVITED_NOT_REGISTERED"
+          : "INVITED_NOT_REGISTERED",
     });
   };
 
