@@ -56,6 +56,7 @@ function permissionsOf(role: Parameters<typeof hasPermission>[0]): Permission[] 
     "manage:routing",
     "read:campaign",
     "manage:pkb-grant",
+    "manage:notify",
   ];
   return all.filter((permission) => hasPermission(role, permission));
 }
