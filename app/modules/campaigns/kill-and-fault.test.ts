@@ -98,7 +98,15 @@ async function until(what: string, check: () => boolean, workers: Worker[], time
 }
 
 beforeAll(async () => {
-  pkb = await startTestSandbox({ patients: PATIENTS, seed: 11, latencyMs: LATENCY_MS });
+  // The workers are separate processes on the real clock, so PKB's clock is today too: with the
+  // shared test date, a patient who has turned 16 since then looks eligible to the portal's own
+  // age check but is under 16 to PKB, and the test breaks as the calendar moves.
+  pkb = await startTestSandbox({
+    patients: PATIENTS,
+    seed: 11,
+    latencyMs: LATENCY_MS,
+    now: new Date().toISOString(),
+  });
 });
 afterAll(() => pkb?.close());
 
