@@ -12,6 +12,9 @@ export default [
   route("healthz", "routes/healthz.ts"),
   route("readyz", "routes/readyz.ts"),
   route("notify/callback", "routes/notify.callback.ts"),
+  // The check-in kiosk: its own frame, no staff navigation (KIOSK role only).
+  route("kiosk", "routes/kiosk._index/route.tsx"),
+  route("kiosk/:campaignId", "routes/kiosk.$campaignId/route.tsx"),
   layout("routes/_shell/route.tsx", [
     index("routes/_shell._index/route.tsx"),
     route("account", "routes/_shell.account/route.tsx"),

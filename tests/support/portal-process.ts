@@ -34,6 +34,7 @@ export const STAFF_BY_ROLE: Record<
     teamNames: ["Cardiology appointments"],
   },
   VIEWER: { email: "viewer@e2e.test", displayName: "Val Viewer", teamNames: [] },
+  KIOSK: { email: "kiosk@e2e.test", displayName: "Outpatients kiosk", teamNames: [] },
 };
 
 export async function freePort(): Promise<number> {

@@ -32,6 +32,8 @@ export const PERMISSIONS = [
   /** see the "PKB grant needs re-authorisation" banner (admins and team leads, H6) */
   "read:pkb-grant-health",
   "read:account",
+  /** the check-in kiosk screens (the KIOSK role has nothing else) */
+  "use:kiosk",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -91,6 +93,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "read:report",
   ],
   VIEWER: ["read:dashboard", "read:account", "read:report"],
+  /** a shared device in a waiting area: the kiosk screens only, no staff pages, no patient lists */
+  KIOSK: ["use:kiosk"],
 };
 
 export const ROLE_LABELS: Record<Role, string> = {
@@ -99,6 +103,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   TEAM_LEAD: "Team lead",
   REQUEST_HANDLER: "Request handler",
   VIEWER: "Viewer (reports only)",
+  KIOSK: "Check-in kiosk",
 };
 
 export function hasPermission(role: Role, permission: Permission): boolean {

@@ -1,5 +1,11 @@
 import { batchDriverJob } from "./batches/batch-driver.job.server.ts";
+import { kioskInviteJob, kioskInviteSweepJob } from "./delivery/kiosk/kiosk-invite.job.server.ts";
 import { campaignImportJob } from "./import/import.job.server.ts";
 
 /** The campaign jobs, registered in app/platform/jobs/catalog.server.ts. */
-export const campaignJobs = [campaignImportJob, batchDriverJob];
+export const campaignJobs = [
+  campaignImportJob,
+  batchDriverJob,
+  kioskInviteJob,
+  kioskInviteSweepJob,
+];

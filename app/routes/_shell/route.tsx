@@ -1,11 +1,11 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Outlet, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { ErrorContent, errorStatus, errorTitle } from "~/components/error-page.tsx";
 import { AppHeader } from "~/components/app-header.tsx";
 import { GrantBanner } from "~/components/pkb/grant-banner.tsx";
 import { ToastMessage } from "~/components/toast.tsx";
-import { requirePermission } from "~/modules/auth/guard.server.ts";
+import { forbidden, requireSession } from "~/modules/auth/guard.server.ts";
 import { hasPermission, type RouteAccess } from "~/modules/auth/permissions.ts";
 import { grantsNeedingReauthorisation } from "~/modules/pkb/grants.server.ts";
 import { useRootData } from "~/root.tsx";
@@ -17,7 +17,13 @@ export const access = { loader: "read:dashboard" } satisfies RouteAccess;
  * for those who must know (H6), main landmark.
  */
 export async function loader({ request }: LoaderFunctionArgs) {
-  const session = await requirePermission(request, access.loader);
+  // A kiosk device signs in like staff and lands on the home page: send it to its own screens.
+  // Any other staff page stays forbidden to it (403 below).
+  const session = await requireSession(request);
+  if (session.user.role === "KIOSK" && new URL(request.url).pathname === "/") {
+    throw redirect("/kiosk");
+  }
+  if (!hasPermission(session.user.role, access.loader)) throw forbidden();
   const role = session.user.role;
   if (!hasPermission(role, "read:pkb-grant-health")) return { grantBanner: null };
   const grants = await grantsNeedingReauthorisation();
