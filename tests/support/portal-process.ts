@@ -94,7 +94,8 @@ export async function startPortal(
     } catch {
       // not up yet
     }
-    if (attempt > 120) throw new Error(`portal did not become ready:\n${output}`);
+    // Two minutes: a first start on a busy CI machine (PGlite initdb + migrations) can take one.
+    if (attempt > 480) throw new Error(`portal did not become ready:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return {
