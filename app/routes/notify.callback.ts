@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { acceptDeliveryReceipt } from "~/modules/notify/status-callback.server.ts";
+import { registerDeliveryReceipts } from "~/modules/campaigns/delivery/receipts.server.ts";
 
 export const access = {
   public: true,
@@ -13,6 +14,8 @@ export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") {
     return new Response("Method Not Allowed", { status: 405, headers: { allow: "POST" } });
   }
+  // Invitation dispatches are the only messages the portal sends through Notify.
+  registerDeliveryReceipts();
   return acceptDeliveryReceipt(request);
 }
 

@@ -8,6 +8,11 @@ export const IMPORT_FIELDS = [
   "dateOfBirth",
   "mobile",
   "email",
+  "addressLine1",
+  "addressLine2",
+  "addressLine3",
+  "addressLine4",
+  "postcode",
 ] as const;
 
 export type ImportField = (typeof IMPORT_FIELDS)[number];
@@ -19,6 +24,11 @@ export const FIELD_LABELS: Record<ImportField, string> = {
   dateOfBirth: "Date of birth",
   mobile: "Mobile number",
   email: "E-mail address",
+  addressLine1: "Address line 1",
+  addressLine2: "Address line 2",
+  addressLine3: "Address line 3",
+  addressLine4: "Address line 4 (town)",
+  postcode: "Postcode",
 };
 
 /** field → the header of the column it comes from; absent = the list has no such column. */
@@ -54,6 +64,11 @@ const SYNONYMS: Record<ImportField, string[]> = {
   dateOfBirth: ["dateofbirth", "dob", "birthdate", "birthdate"],
   mobile: ["mobile", "mobilenumber", "mobilephone", "mobileno", "phone", "telephone", "cell"],
   email: ["email", "emailaddress", "mail"],
+  addressLine1: ["addressline1", "address1", "addr1", "address"],
+  addressLine2: ["addressline2", "address2", "addr2"],
+  addressLine3: ["addressline3", "address3", "addr3"],
+  addressLine4: ["addressline4", "address4", "addr4", "town", "city"],
+  postcode: ["postcode", "postalcode", "zip"],
 };
 
 export function headerKey(header: string): string {

@@ -28,7 +28,14 @@ export function maskValue(field: ImportField | "row", raw: string): string {
       return value.slice(0, 40).replace(/\d/g, "#");
     case "givenName":
     case "familyName":
+    case "addressLine1":
+    case "addressLine2":
+    case "addressLine3":
+    case "addressLine4":
       return `${[...value][0]}*** (${[...value].length} characters)`;
+    case "postcode":
+      // The outward code alone names a district, not a patient.
+      return `${value.slice(0, 4).replace(/\s.*$/, "")} ***`;
     case "row":
       return "";
   }

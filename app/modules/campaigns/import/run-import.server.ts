@@ -409,16 +409,20 @@ async function insertRecipients(
     rows.map((good) => pick(good.recipient));
   const inserted = await tx.$queryRaw<Array<{ nationalId: string }>>`
     INSERT INTO "Recipient" ("id", "campaignId", "importId", "nationalId", "givenName", "familyName",
-      "dateOfBirth", "mobile", "email", "sourceRow", "state", "reviewReason", "updatedAt")
-    SELECT id, ${campaignId}::uuid, ${importId}::uuid, n, g, f, d::date, m, e, r,
+      "dateOfBirth", "mobile", "email", "addressLine1", "addressLine2", "addressLine3",
+      "addressLine4", "postcode", "sourceRow", "state", "reviewReason", "updatedAt")
+    SELECT id, ${campaignId}::uuid, ${importId}::uuid, n, g, f, d::date, m, e, a1, a2, a3, a4, pc, r,
       (CASE WHEN why IS NULL THEN 'IMPORTED' ELSE 'NEEDS_REVIEW' END)::"RecipientState", why, now()
     FROM unnest(${rows.map(() => randomUUID())}::uuid[],
       ${column((r) => r.nationalId)}::text[], ${column((r) => r.givenName)}::text[],
       ${column((r) => r.familyName)}::text[], ${column((r) => r.dateOfBirth)}::text[],
       ${column((r) => r.mobile)}::text[], ${column((r) => r.email)}::text[],
+      ${column((r) => r.addressLine1 ?? null)}::text[], ${column((r) => r.addressLine2 ?? null)}::text[],
+      ${column((r) => r.addressLine3 ?? null)}::text[], ${column((r) => r.addressLine4 ?? null)}::text[],
+      ${column((r) => r.postcode ?? null)}::text[],
       ${rows.map((good) => good.row)}::int[],
       ${rows.map((good) => conflicts.get(good.recipient.nationalId) ?? null)}::text[])
-      AS t(id, n, g, f, d, m, e, r, why)
+      AS t(id, n, g, f, d, m, e, a1, a2, a3, a4, pc, r, why)
     ON CONFLICT ("campaignId", "nationalId") DO NOTHING
     RETURNING "nationalId"`;
   return new Set(inserted.map((row) => row.nationalId));

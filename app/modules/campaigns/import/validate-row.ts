@@ -21,6 +21,12 @@ export interface ValidRecipient {
   /** E.164 */
   mobile: string | null;
   email: string | null;
+  /** postal address for letters (issue 9); empty lines are null */
+  addressLine1?: string | null;
+  addressLine2?: string | null;
+  addressLine3?: string | null;
+  addressLine4?: string | null;
+  postcode?: string | null;
 }
 
 export interface RowProblem {
@@ -78,6 +84,8 @@ export const MESSAGES = {
   landline: "This is a landline number, not a mobile: invitations by text need a mobile",
   mobileOtherType: "This is not a mobile number",
   email: "This is not a valid e-mail address",
+  addressLong: "An address line is at most 100 characters",
+  postcode: "This is not a UK postcode (like SW1A 1AA)",
   nameTooLong: (label: string) =>
     `The ${label.toLowerCase()} is longer than ${MAX_NAME} characters`,
 } as const;
@@ -108,8 +116,49 @@ export function validateRow(kind: NationalIdKind, values: RowValues, today: stri
   const mobile = checkMobile(values.mobile, (reason) => problem("mobile", values.mobile, reason));
   const email = checkEmail(values.email, (reason) => problem("email", values.email, reason));
 
+  const address = (["addressLine1", "addressLine2", "addressLine3", "addressLine4"] as const).map(
+    (field) => {
+      const text = cleanText(values[field]);
+      if (text.length > 100) return problem(field, values[field], MESSAGES.addressLong);
+      return text || null;
+    },
+  );
+  const postcode = checkPostcode(values.postcode, (reason) =>
+    problem("postcode", values.postcode, reason),
+  );
+
   if (problems.length > 0 || !nationalId) return { ok: false, problems };
-  return { ok: true, recipient: { nationalId, givenName, familyName, dateOfBirth, mobile, email } };
+  return {
+    ok: true,
+    recipient: {
+      nationalId,
+      givenName,
+      familyName,
+      dateOfBirth,
+      mobile,
+      email,
+      ...(address.some(Boolean) || postcode
+        ? {
+            addressLine1: address[0] ?? null,
+            addressLine2: address[1] ?? null,
+            addressLine3: address[2] ?? null,
+            addressLine4: address[3] ?? null,
+            postcode,
+          }
+        : {}),
+    },
+  };
+}
+
+const POSTCODE = /^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$/;
+
+/** UK postcodes, any case and spacing, written the Royal Mail way ("SW1A 1AA"). */
+function checkPostcode(raw: string | undefined, fail: (reason: string) => null): string | null {
+  const text = cleanText(raw).toUpperCase().replace(/\s+/g, " ");
+  if (!text) return null;
+  const match = POSTCODE.exec(text);
+  if (!match) return fail(MESSAGES.postcode);
+  return `${match[1]} ${match[2]}`;
 }
 
 function checkIdentifier(
