@@ -42,7 +42,10 @@ const ALL_ROUTES: RouteEntry[] = [{ file: "root.tsx", path: "/" }, ...flatten(ro
 // Concrete URLs for dynamic segments: ids that exist nowhere, so permitted roles get 404, not 403.
 function concrete(routePath: string): string {
   return routePath
-    .replace(/:userId|:teamId|:requestId|:connectionId|:campaignId|:importId/g, randomUUID())
+    .replace(
+      /:userId|:teamId|:requestId|:connectionId|:campaignId|:importId|:batchId/g,
+      randomUUID(),
+    )
     .replace(/:token/g, "not-a-real-token")
     .replace(/:bucket/g, "eligible")
     .replace(/\*$/, "no-such-page")

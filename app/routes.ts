@@ -63,6 +63,16 @@ export default [
         ":campaignId/buckets/:bucket/list.csv",
         "routes/_shell.campaigns.$campaignId.buckets.$bucket[.csv].ts",
       ),
+      route(":campaignId/templates", "routes/_shell.campaigns.$campaignId.templates/route.tsx"),
+      route(":campaignId/delivery", "routes/_shell.campaigns.$campaignId.delivery/route.tsx"),
+      route(
+        ":campaignId/delivery/batches/:batchId/letters.pdf",
+        "routes/_shell.campaigns.$campaignId.delivery.batches.$batchId.letters[.pdf].ts",
+      ),
+      route(
+        ":campaignId/delivery/batches/:batchId/file.csv",
+        "routes/_shell.campaigns.$campaignId.delivery.batches.$batchId.file[.csv].ts",
+      ),
       route(
         ":campaignId/imports/:importId/errors.csv",
         "routes/_shell.campaigns.$campaignId.imports.$importId.errors[.csv].ts",

@@ -285,6 +285,12 @@ export default function CampaignPage() {
       <PageHeading
         title={campaign.name}
         lede={`${campaign.identifierKind} · ${campaign.channel}${campaign.teamCode ? ` · team code ${campaign.teamCode}` : ""}`}
+        actions={
+          <>
+            <Link to={`/campaigns/${campaign.id}/templates`}>Invitation wording</Link>
+            <Link to={`/campaigns/${campaign.id}/delivery`}>Delivery</Link>
+          </>
+        }
       />
       <ErrorSummary errors={errors} />
       <section

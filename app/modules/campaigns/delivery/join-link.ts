@@ -1,9 +1,27 @@
 /**
- * The Join PKB link of an invitation (pkb-api.md §7):
- * `{joinBase}/{teamcode?}?t1={invitation code}&t2={access code}&e={email}`. The join base is the
- * PKB organisation's web address + `/join`; the team code, when the campaign has one, puts the
+ * Join PKB links (pkb-api.md §7), shared by the server, the template preview and the kiosk:
+ * `{joinBase}?t1={invitation code}&t2={access code}&e={email}`. The join base is the PKB
+ * organisation's web address + `/join`; the team code, when the campaign has one, puts the
  * patient into that team on registration.
  */
+
+export function joinBase(webBaseUrl: string, teamCode: string | null): string {
+  const base = `${webBaseUrl.replace(/\/+$/, "")}/join`;
+  return teamCode ? `${base}/${encodeURIComponent(teamCode)}` : base;
+}
+
+/** `{joinBase}?t1={invitation code}&t2={access code}&e={email}` (e only when known). */
+export function joinLink(
+  base: string,
+  invitationCode: string,
+  accessCode: string,
+  email: string | null,
+): string {
+  const query = new URLSearchParams({ t1: invitationCode, t2: accessCode });
+  if (email) query.set("e", email);
+  return `${base}?${query.toString()}`;
+}
+
 export interface JoinLinkInput {
   webBaseUrl: string;
   teamCode: string | null;
@@ -14,9 +32,10 @@ export interface JoinLinkInput {
 }
 
 export function joinPkbLink(input: JoinLinkInput): string {
-  const base = new URL(input.webBaseUrl).origin;
-  const team = input.teamCode ? `/${encodeURIComponent(input.teamCode)}` : "";
-  const params = new URLSearchParams({ t1: input.invitationCode, t2: input.accessCode });
-  if (input.email) params.set("e", input.email);
-  return `${base}/join${team}?${params.toString()}`;
+  return joinLink(
+    joinBase(input.webBaseUrl, input.teamCode),
+    input.invitationCode,
+    input.accessCode,
+    input.email ?? null,
+  );
 }

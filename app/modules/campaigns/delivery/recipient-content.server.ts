@@ -1,6 +1,7 @@
 import { decryptSecret, parseKeyRing, type KeyRing } from "~/platform/crypto.server.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { getEnv } from "~/platform/env.server.ts";
+import { joinBase, joinLink } from "./join-link.ts";
 import type { PlaceholderValues } from "./templates/placeholders.ts";
 import type { ChannelTemplate, TemplateChannel } from "./templates/channel-templates.ts";
 import { loadTemplates } from "./templates/templates.server.ts";
@@ -37,23 +38,6 @@ export async function deliveryContext(campaignId: string): Promise<CampaignDeliv
     joinBase: joinBase(campaign.pkbConnection.webBaseUrl, campaign.teamCode),
     templates: await loadTemplates(campaignId),
   };
-}
-
-export function joinBase(webBaseUrl: string, teamCode: string | null): string {
-  const base = `${webBaseUrl.replace(/\/+$/, "")}/join`;
-  return teamCode ? `${base}/${encodeURIComponent(teamCode)}` : base;
-}
-
-/** `{joinBase}?t1={invitation code}&t2={access code}&e={email}` (e only when known). */
-export function joinLink(
-  base: string,
-  invitationCode: string,
-  accessCode: string,
-  email: string | null,
-): string {
-  const query = new URLSearchParams({ t1: invitationCode, t2: accessCode });
-  if (email) query.set("e", email);
-  return `${base}?${query.toString()}`;
 }
 
 const LONG_DATE = new Intl.DateTimeFormat("en-GB", {

@@ -1,0 +1,15 @@
+import type { DispatchState } from "~/generated/prisma/enums.ts";
+
+/** Words for the Delivery page (shared with the browser bundle: no server imports). */
+export const CHANNEL_LABELS = { LETTER: "Letter", SMS: "Text message", EMAIL: "E-mail" } as const;
+
+export const STATE_LABELS: Record<DispatchState, string> = {
+  CLAIMED: "Sending now",
+  SENT: "Sent",
+  DELIVERED: "Delivered",
+  PERMANENT_FAILURE: "Failed for good",
+  TEMPORARY_FAILURE: "Will try again",
+  OUTCOME_UNKNOWN: "Check before resending",
+  HELD: "Held for review",
+  CANCELLED: "Not sent",
+};
