@@ -49,8 +49,16 @@ async function sends(): Promise<Send[]> {
   return (await admin("GET", "/notify/sends?limit=100000")).sends as Send[];
 }
 
-async function runUntilSettled(waveId: string, maxSlices = 40): Promise<WaveSliceResult> {
-  const provider = (await loadNotifyProvider(2_000))!;
+/**
+ * Runs a wave's slices until it settles. The provider's timeout is short by default so the "hang"
+ * fault test is quick; tests that must not see timeouts on a busy machine pass a longer one.
+ */
+async function runUntilSettled(
+  waveId: string,
+  maxSlices = 40,
+  timeoutMs = 2_000,
+): Promise<WaveSliceResult> {
+  const provider = (await loadNotifyProvider(timeoutMs))!;
   let result: WaveSliceResult = { kind: "more" };
   for (let i = 0; i < maxSlices; i++) {
     result = await runWaveSlice(waveId, provider, {
@@ -155,9 +163,12 @@ describe("an SMS wave through Notify", () => {
         notify: { rate500: 0.25, rate429: 0.1, retryAfterSeconds: 1 },
       });
       const { waveId } = await startWave(campaignId, "SMS", context);
-      expect((await runUntilSettled(waveId, 80)).kind).toBe("done");
+      expect((await runUntilSettled(waveId, 80, 15_000)).kind).toBe("done");
       const rows = await dispatchStates(campaignId);
-      expect(rows.filter((r) => r.state === "SENT")).toHaveLength(40);
+      expect(rows.filter((r) => r.state !== "SENT").map((r) => `${r.state}: ${r.reason}`)).toEqual(
+        [],
+      );
+      expect(rows).toHaveLength(40);
       const record = (await admin("GET", "/notify/sends?limit=100000")) as {
         perRecipient: Record<string, number>;
       };
