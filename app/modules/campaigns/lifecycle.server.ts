@@ -87,6 +87,8 @@ function describe(event: CampaignEvent): string {
       return "finish generating invitation codes";
     case "retry-failed":
       return "retry failed batches";
+    case "reinvite-expired":
+      return "re-invite patients whose codes expired";
     case "pause":
       return "be paused";
     case "resume":

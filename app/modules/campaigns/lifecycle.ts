@@ -9,6 +9,7 @@ import type { CampaignState } from "~/generated/prisma/enums.ts";
  *   DRAFT | READY ──start-check──▶ CHECKING ──check-finished──▶ READY
  *   READY ──start-generating──▶ GENERATING ──generation-finished──▶ GENERATED
  *   GENERATED ──retry-failed──▶ GENERATING
+ *   GENERATED ──reinvite-expired──▶ GENERATING (a new invitation round for expired codes)
  *   CHECKING | GENERATING ──pause──▶ PAUSED ──resume──▶ (where it was)
  *   any but GENERATED/CANCELLED ──cancel──▶ CANCELLED
  */
@@ -31,6 +32,7 @@ export type CampaignEvent =
   | "start-generating"
   | "generation-finished"
   | "retry-failed"
+  | "reinvite-expired"
   | "pause"
   | "resume"
   | "cancel";
@@ -46,6 +48,7 @@ const TRANSITIONS: Record<
   "start-generating": { READY: "GENERATING" },
   "generation-finished": { GENERATING: "GENERATED" },
   "retry-failed": { GENERATED: "GENERATING" },
+  "reinvite-expired": { GENERATED: "GENERATING" },
   pause: { CHECKING: "PAUSED", GENERATING: "PAUSED" },
   cancel: {
     DRAFT: "CANCELLED",

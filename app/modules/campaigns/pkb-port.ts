@@ -1,3 +1,5 @@
+import type { EligibilityBucket } from "~/generated/prisma/enums.ts";
+
 /**
  * What campaigns need from PKB's Facade: the two mass-registration operations, results keyed by
  * `system|value` (never by position). The Facade client in app/modules/pkb satisfies this; the
@@ -38,6 +40,11 @@ export interface CampaignFacade {
   generateInvitationTokens(identifiers: readonly PatientIdentifier[]): Promise<{
     issued: Map<string, IssuedTokens>;
     notIssued: PatientIdentifier[];
+    /**
+     * Why PKB issued no pair, when the API says (Custom REST's recordAccessToken does; the
+     * Facade's operation only leaves the patient out), keyed like `issued`.
+     */
+    reasons?: Map<string, EligibilityBucket>;
     meta: CallMeta;
   }>;
 }

@@ -26,6 +26,11 @@ export const RECIPIENT_EVENTS = {
   refused: { from: ["BATCHED"], to: "FAILED" },
   /** staff asked to retry failed patients */
   retry: { from: ["FAILED"], to: "BATCHED" },
+  /**
+   * "re-invite expired": their code expired unused and PKB has not seen them register; the old
+   * pair is cleared and they queue for a new round's code (inviteRound + 1)
+   */
+  reinvite: { from: ["TOKEN_ISSUED"], to: "ELIGIBLE" },
   /** the campaign was cancelled while their batch waited: back to eligible, no code */
   "batch-cancelled": { from: ["BATCHED"], to: "ELIGIBLE" },
 } as const satisfies Record<string, { from: readonly RecipientState[]; to: RecipientState }>;

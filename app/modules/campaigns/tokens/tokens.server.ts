@@ -1,5 +1,5 @@
 import type { Prisma } from "~/generated/prisma/client.ts";
-import type { IdentifierKind } from "~/generated/prisma/enums.ts";
+import type { EligibilityBucket, IdentifierKind } from "~/generated/prisma/enums.ts";
 import { encryptSecret, parseKeyRing, type KeyRing } from "~/platform/crypto.server.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { getEnv } from "~/platform/env.server.ts";
@@ -12,6 +12,7 @@ import {
 } from "../batches/batch-store.server.ts";
 import { createTokenBatches } from "../batches/create-batches.server.ts";
 import { contextOf, type ActionContext } from "../campaigns.server.ts";
+import { BUCKET_LABELS } from "../eligibility/bucket.ts";
 import { KIND_SYSTEMS } from "../eligibility/eligibility.server.ts";
 import { transitionCampaign } from "../lifecycle.server.ts";
 import { identifierKey, type CampaignFacade } from "../pkb-port.ts";
@@ -21,6 +22,8 @@ export const TOKEN_MESSAGES = {
     "PKB issued no invitation code: the patient is no longer eligible (registered, deceased, not found, no date of birth or under 16 since the check)",
   refused: (detail: string) => `PKB refused this patient's number on its own: ${detail}`,
   gaveUp: (detail: string) => `PKB kept failing for this batch: ${detail}`,
+  refusedBy: (bucket: EligibilityBucket) =>
+    `PKB issued no invitation code: ${BUCKET_LABELS[bucket].toLowerCase()}`,
 } as const;
 
 let ring: KeyRing | undefined;
@@ -101,9 +104,13 @@ export async function processTokenBatch(
     batch.outcomeUnknown + (answer.meta.outcomeUnknown ? answer.meta.attempts - 1 : 0);
   const stored: Array<{ id: string; token: string; code: string; expiry: Date }> = [];
   const leftOut: string[] = [];
+  const explained = new Map<EligibilityBucket, string[]>();
   for (const member of members) {
-    const issued = answer.issued.get(identifierKey({ system, value: member.nationalId }));
-    if (!issued) leftOut.push(member.id);
+    const key = identifierKey({ system, value: member.nationalId });
+    const issued = answer.issued.get(key);
+    const reason = answer.reasons?.get(key);
+    if (!issued && reason) explained.set(reason, [...(explained.get(reason) ?? []), member.id]);
+    else if (!issued) leftOut.push(member.id);
     else {
       stored.push({
         id: member.id,
@@ -121,6 +128,13 @@ export async function processTokenBatch(
         await tx.recipient.updateMany({
           where: { id: { in: leftOut }, batchId: batch.id, state: "BATCHED" },
           data: { state: "NOT_ISSUED", failureReason: TOKEN_MESSAGES.leftOut },
+        });
+      }
+      // RECIPIENT_EVENTS["left-out"] with PKB's own reason, in the bucket the check would use.
+      for (const [bucket, ids] of explained) {
+        await tx.recipient.updateMany({
+          where: { id: { in: ids }, batchId: batch.id, state: "BATCHED" },
+          data: { state: "NOT_ISSUED", bucket, failureReason: TOKEN_MESSAGES.refusedBy(bucket) },
         });
       }
       await completeBatch(tx, batch);
