@@ -129,20 +129,27 @@ export interface ParsedMdm {
   text: string;
 }
 
+/** A field's component, "" when the segment is shorter (@medplum/core answers undefined there). */
+function part(segment: Hl7Segment | undefined, field: number, component?: number): string {
+  if (!segment || field >= segment.fields.length) return "";
+  const value = segment.getField(field);
+  return component === undefined ? value.toString() : value.getComponent(component);
+}
+
 /** Reads an MDM^T02 back (tests, and anyone checking what left the building). */
 export function parseMdmT02(text: string): ParsedMdm {
   const message = Hl7Message.parse(text);
   const pid = message.getSegment("PID");
   const txa = message.getSegment("TXA");
   return {
-    messageType: message.header.getField(9).toString(),
-    documentId: unescapeHl7(txa?.getField(12).getComponent(1) ?? ""),
-    nationalId: unescapeHl7(pid?.getField(3).getComponent(1) ?? ""),
-    assigningAuthority: pid?.getField(3).getComponent(4) ?? "",
-    dateOfBirth: pid?.getField(7).toString() ?? "",
+    messageType: part(message.header, 9),
+    documentId: unescapeHl7(part(txa, 12, 1)),
+    nationalId: unescapeHl7(part(pid, 3, 1)),
+    assigningAuthority: part(pid, 3, 4),
+    dateOfBirth: part(pid, 7),
     text: message
       .getAllSegments("OBX")
-      .map((obx) => unescapeHl7(obx.getField(5).toString()))
+      .map((obx) => unescapeHl7(part(obx, 5)))
       .join("\n"),
   };
 }
@@ -160,15 +167,13 @@ export function readAck(text: string): AckOutcome {
   const message = Hl7Message.parse(text.trim());
   const msa = message.getSegment("MSA");
   if (!msa) throw new Error("The HL7 answer has no MSA segment");
-  const code = msa.getField(1).toString().trim().toUpperCase();
+  const code = part(msa, 1).trim().toUpperCase();
   if (code === "AA" || code === "CA") return { kind: "accepted", code };
   if (!["AE", "AR", "CE", "CR"].includes(code)) {
     throw new Error(`The HL7 answer has an unknown acknowledgement code (${code || "none"})`);
   }
   const err = message.getSegment("ERR");
   const reason =
-    unescapeHl7(msa.getField(3).toString()).trim() ||
-    unescapeHl7(err?.getField(8).toString() ?? "").trim() ||
-    `Refused (${code})`;
+    unescapeHl7(part(msa, 3)).trim() || unescapeHl7(part(err, 8)).trim() || `Refused (${code})`;
   return { kind: "rejected", code, reason, duplicate: /duplicate/i.test(reason) };
 }
