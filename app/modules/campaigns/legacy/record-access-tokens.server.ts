@@ -34,6 +34,9 @@ export function refusalBucket(error: unknown): EligibilityBucket | null {
   const code = error.code ?? "";
   const detail = (error.detail ?? "").toLowerCase();
   if (error.status === 401 && code === "invitation.record.access") return "NO_ACCESS";
+  // The user lookup's refusal for another organisation's patient; a refusal of the client itself
+  // ("has not authorised this client") is not about the patient and fails the call instead.
+  if (error.status === 403 && /this record/i.test(error.detail ?? "")) return "NO_ACCESS";
   if (error.status === 404) return "NOT_FOUND";
   if (error.status !== 400) return null;
   if (code === "invitation.patient.status" || detail.includes("registration already completed")) {
