@@ -55,6 +55,11 @@ export default [
       index("routes/_shell.campaigns._index/route.tsx"),
       route(":campaignId", "routes/_shell.campaigns.$campaignId/route.tsx"),
       route(":campaignId/review", "routes/_shell.campaigns.$campaignId.review/route.tsx"),
+      route(":campaignId/tracking", "routes/_shell.campaigns.$campaignId.tracking.ts"),
+      route(
+        ":campaignId/hybrid-mail/post-list.csv",
+        "routes/_shell.campaigns.$campaignId.hybrid-mail.post-list[.csv].ts",
+      ),
       route(
         ":campaignId/buckets/:bucket",
         "routes/_shell.campaigns.$campaignId.buckets.$bucket/route.tsx",

@@ -42,6 +42,8 @@ import { RECIPIENT_STATE_LABELS } from "~/modules/campaigns/recipient-lifecycle.
 import { now } from "~/platform/clock.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
+import { trackingView } from "~/modules/campaigns/tracking/view.server.ts";
+import { TrackingSection } from "./tracking-section.tsx";
 import { receiveUpload } from "./upload.server.ts";
 
 export const access = { loader: "read:campaign", action: "manage:campaign" } satisfies RouteAccess;
@@ -74,6 +76,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     },
     nextStep: page.nextStep,
     recipientCount: page.recipientCount,
+    // Tracking once invitations exist (codes issued now, or in an earlier round).
+    tracking:
+      (page.states.TOKEN_ISSUED ?? 0) > 0 || campaign.state === "GENERATED"
+        ? await trackingView(campaign.id)
+        : null,
     states: Object.entries(page.states).map(([state, count]) => ({
       state,
       label: RECIPIENT_STATE_LABELS[state as keyof typeof RECIPIENT_STATE_LABELS],
@@ -429,6 +436,10 @@ export default function CampaignPage() {
           </table>
         )}
       </Panel>
+
+      {data.tracking ? (
+        <TrackingSection campaignId={campaign.id} view={data.tracking} canManage={canManage} />
+      ) : null}
 
       {data.buckets.length > 0 ? (
         <Panel>
