@@ -55,6 +55,7 @@ function permissionsOf(role: Parameters<typeof hasPermission>[0]): Permission[] 
     "sync:request",
     "manage:routing",
     "read:campaign",
+    "read:campaign-report",
     "manage:pkb-grant",
     "manage:notify",
   ];

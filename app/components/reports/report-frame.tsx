@@ -2,6 +2,7 @@ import { Form, Link, NavLink } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { ErrorSummary } from "~/components/ui/field.tsx";
 import { HeaderRow, Th } from "~/components/ui/table.tsx";
+import { useRootData } from "~/root.tsx";
 import {
   filterQuery,
   GRANULARITIES,
@@ -16,13 +17,18 @@ const PAGES = [
   { to: "/reports/unmatched", label: "Unmatched requests" },
 ];
 
+/** Campaign reports, for the roles that may see them (read:campaign-report). */
+const CAMPAIGN_PAGE = { to: "/reports/campaigns", label: "Invitation campaigns" };
+
 /** Sub-navigation between the report pages, keeping the chosen range. */
 export function ReportNav({ filter }: { filter: ReportFilter }) {
   const query = filterQuery(filter);
+  const permissions = useRootData()?.user?.permissions ?? [];
+  const pages = permissions.includes("read:campaign-report") ? [...PAGES, CAMPAIGN_PAGE] : PAGES;
   return (
     <nav aria-label="Reports" className="mb-6">
       <ul className="flex flex-wrap gap-2">
-        {PAGES.map((page) => (
+        {pages.map((page) => (
           <li key={page.to}>
             <NavLink
               to={`${page.to}?${query}`}
@@ -55,11 +61,14 @@ export function ReportFilterForm({
   errors,
   extra,
   showGranularity = true,
+  note = "Dates are UK dates (Europe/London), both days included. Requests count on the day they were received.",
 }: {
   filter: ReportFilter;
   errors: Record<string, string> | null;
   extra?: ReactNode;
   showGranularity?: boolean;
+  /** what the range means on this page */
+  note?: string;
 }) {
   const errorList = errors
     ? Object.entries(errors).map(([field, message]) => ({ field, message }))
@@ -77,10 +86,7 @@ export function ReportFilterForm({
     <>
       {errorList.length ? <ErrorSummary errors={errorList} /> : null}
       <Form method="get" className="mb-6 bg-white p-4 shadow-sm" aria-label="Report range">
-        <p className="mb-3 text-nhs-dark-grey">
-          Dates are UK dates (Europe/London), both days included. Requests count on the day they
-          were received.
-        </p>
+        <p className="mb-3 text-nhs-dark-grey">{note}</p>
         <div className="flex flex-wrap items-end gap-6">
           <div className={errors?.from ? "border-l-4 border-nhs-red pl-3" : ""}>
             <label htmlFor="from" className="block font-bold">
@@ -199,12 +205,15 @@ export function ReportTable<Row>({
   rows,
   rowKey,
   footer,
+  emptyMessage = "No requests in this range.",
 }: {
   caption: string;
   columns: Array<TableColumn<Row>>;
   rows: Row[];
   rowKey: (row: Row) => string;
   footer?: Row;
+  /** what an empty table says */
+  emptyMessage?: string;
 }) {
   const cells = (row: Row) =>
     columns.map((column, index) => {
@@ -235,7 +244,7 @@ export function ReportTable<Row>({
           {rows.length === 0 ? (
             <tr>
               <td colSpan={columns.length} className="py-2">
-                No requests in this range.
+                {emptyMessage}
               </td>
             </tr>
           ) : (

@@ -26,6 +26,10 @@ export const PERMISSIONS = [
   "manage:service-level",
   "read:campaign",
   "manage:campaign",
+  /** campaign funnels, registrations and hybrid-mail counts (no patient data): managers, viewers */
+  "read:campaign-report",
+  /** the recipient-level campaign export (identifiers, names, outcomes): campaign managers only */
+  "export:campaign-recipients",
   "manage:pkb-grant",
   /** GOV.UK Notify settings (API key, templates, callback token) and "Test connection": admins */
   "manage:notify",
@@ -70,6 +74,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "read:campaign",
     "manage:campaign",
     "read:report",
+    "read:campaign-report",
+    "export:campaign-recipients",
   ],
   TEAM_LEAD: [
     "read:dashboard",
@@ -92,7 +98,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "update:request:team",
     "read:report",
   ],
-  VIEWER: ["read:dashboard", "read:account", "read:report"],
+  VIEWER: ["read:dashboard", "read:account", "read:report", "read:campaign-report"],
   /** a shared device in a waiting area: the kiosk screens only, no staff pages, no patient lists */
   KIOSK: ["use:kiosk"],
 };
