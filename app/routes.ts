@@ -32,6 +32,8 @@ export default [
       route("teams", "routes/_shell.reports.teams/route.tsx"),
       route("unmatched", "routes/_shell.reports.unmatched/route.tsx"),
       route("export/:report", "routes/_shell.reports.export.$report.ts"),
+      route("campaigns", "routes/_shell.reports.campaigns/route.tsx"),
+      route("campaigns/export/:section", "routes/_shell.reports.campaigns.export.$section.ts"),
     ]),
     ...prefix("admin", [
       route("users", "routes/_shell.admin.users._index/route.tsx"),
@@ -59,6 +61,15 @@ export default [
       route(
         ":campaignId/hybrid-mail/post-list.csv",
         "routes/_shell.campaigns.$campaignId.hybrid-mail.post-list[.csv].ts",
+      ),
+      route(":campaignId/report", "routes/_shell.campaigns.$campaignId.report/route.tsx"),
+      route(
+        ":campaignId/report/export/:section",
+        "routes/_shell.campaigns.$campaignId.report.export.$section.ts",
+      ),
+      route(
+        ":campaignId/report/recipients.csv",
+        "routes/_shell.campaigns.$campaignId.report.recipients[.csv].ts",
       ),
       route(
         ":campaignId/buckets/:bucket",

@@ -296,6 +296,9 @@ export default function CampaignPage() {
           <>
             <Link to={`/campaigns/${campaign.id}/templates`}>Invitation wording</Link>
             <Link to={`/campaigns/${campaign.id}/delivery`}>Delivery</Link>
+            <Link to={`/campaigns/${campaign.id}/report`} className="font-bold">
+              Campaign report
+            </Link>
           </>
         }
       />
