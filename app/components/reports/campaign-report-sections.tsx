@@ -84,6 +84,7 @@ export function FunnelSection({
           series={[{ key: "count", label: "Patients (rows when uploaded)" }]}
           horizontal
           valueLabels
+          height={70 + rows.length * 40}
           summary={`Horizontal bar chart of the campaign funnel, ${scopeLabel}: ${rows
             .map((row) => `${row.label} ${row.count}`)
             .join(", ")}.`}
@@ -243,6 +244,7 @@ export function HybridMailSection({
           series={[{ key: "letters", label: "Letters" }]}
           horizontal
           valueLabels
+          height={70 + rows.length * 48}
           summary={`Horizontal bar chart of hybrid-mail letters by outcome, ${scopeLabel}: ${rows
             .map((row) => `${row.label} ${row.letters}`)
             .join(", ")}.`}
@@ -287,6 +289,8 @@ export function CampaignsSection({
             { key: "registered", label: "Registered (dotted)" },
           ]}
           horizontal
+          valueLabels
+          height={Math.max(200, 80 + rows.length * 3 * 24)}
           summary={`Horizontal bar chart of patients with a code, delivered and registered for each of ${rows.length} campaigns.`}
         />
       }
