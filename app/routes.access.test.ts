@@ -48,6 +48,8 @@ function concrete(routePath: string): string {
     )
     .replace(/:token/g, "not-a-real-token")
     .replace(/:bucket/g, "eligible")
+    // a real campaign report section, so permitted roles reach the CSV itself (200, audited)
+    .replace(/:section/g, "funnel")
     .replace(/\*$/, "no-such-page")
     .replace(/\/+/g, "/");
 }
