@@ -13,7 +13,7 @@ import { csrfToken } from "./modules/auth/csrf.server.ts";
 import { hasPermission, ROLE_LABELS } from "./modules/auth/permissions.ts";
 import type { Permission, RouteAccess } from "./modules/auth/permissions.ts";
 import { getActiveSession } from "./modules/auth/session.server.ts";
-import { ErrorPage, errorStatus, errorTitle } from "./components/error-page.tsx";
+import { errorDetail, ErrorPage, errorStatus, errorTitle } from "./components/error-page.tsx";
 import { useNonce } from "./platform/nonce.tsx";
 import { readToast } from "./platform/toast.server.ts";
 import stylesheet from "./tailwind.css?url";
@@ -105,5 +105,6 @@ export const meta: MetaFunction = ({ error }) => [
 ];
 
 export function ErrorBoundary() {
-  return <ErrorPage status={errorStatus(useRouteError())} />;
+  const error = useRouteError();
+  return <ErrorPage status={errorStatus(error)} detail={errorDetail(error)} />;
 }

@@ -18,6 +18,7 @@ export default [
   layout("routes/_shell/route.tsx", [
     index("routes/_shell._index/route.tsx"),
     route("account", "routes/_shell.account/route.tsx"),
+    route("account/password", "routes/_shell.account.password/route.tsx"),
     ...prefix("requests", [
       index("routes/_shell.requests._index/route.tsx"),
       route("sync", "routes/_shell.requests.sync/route.tsx"),
@@ -39,6 +40,7 @@ export default [
       route("users", "routes/_shell.admin.users._index/route.tsx"),
       route("users/new", "routes/_shell.admin.users.new/route.tsx"),
       route("users/:userId", "routes/_shell.admin.users.$userId/route.tsx"),
+      route("sign-in-throttles", "routes/_shell.admin.sign-in-throttles/route.tsx"),
       route("teams", "routes/_shell.admin.teams._index/route.tsx"),
       route("teams/:teamId", "routes/_shell.admin.teams.$teamId/route.tsx"),
       route("audit", "routes/_shell.admin.audit._index/route.tsx"),

@@ -7,6 +7,7 @@ import express from "express";
 import { parseEnv, ConfigError } from "../app/platform/env.server.ts";
 import { getLogger } from "../app/platform/logger.server.ts";
 import { maskTokens } from "../app/platform/mask-tokens.ts";
+import { noStoreByDefault, refuseHostileUrls } from "./hardening.ts";
 import { securityHeaders } from "./security-headers.ts";
 
 /**
@@ -79,6 +80,10 @@ app.use((req, res, next) => {
   });
   next();
 });
+
+app.use(noStoreByDefault);
+// Before static files and Remix: no handler sees a NUL byte, a lone surrogate or `?_data=`.
+app.use(refuseHostileUrls);
 
 // Cross-origin submissions are refused before they reach any route (header-only, cheap). Each
 // action also checks its CSRF token (app/modules/auth/csrf.server.ts).

@@ -1,4 +1,5 @@
 import { redirect } from "@remix-run/node";
+import { findUnstorable, unstorableFieldMessage } from "~/platform/hostile-input.ts";
 import { clientAddress } from "~/platform/request-context.server.ts";
 import type { AuditActor } from "../audit/audit.server.ts";
 import { assertCsrfToken, CsrfError } from "./csrf.server.ts";
@@ -54,8 +55,18 @@ export async function requireSession(request: Request): Promise<ActiveSession> {
     const params = back === "/" ? "" : `?${new URLSearchParams({ redirectTo: back })}`;
     throw redirect(`/login${params}`);
   }
+  if (
+    session.user.passwordChangeRequired &&
+    !PASSWORD_CHANGE_EXEMPT.has(new URL(request.url).pathname)
+  ) {
+    throw redirect(PASSWORD_CHANGE_PATH);
+  }
   return session;
 }
+
+/** Where someone whose password was found weak at sign-in must go first (ADR 0016). */
+export const PASSWORD_CHANGE_PATH = "/account/password";
+const PASSWORD_CHANGE_EXEMPT = new Set([PASSWORD_CHANGE_PATH, "/logout"]);
 
 export async function requirePermission(
   request: Request,
@@ -102,8 +113,9 @@ export async function readForm(request: Request): Promise<FormData> {
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > MAX_FORM_BYTES) throw payloadTooLarge();
   const body = await readBodyWithin(request, MAX_FORM_BYTES);
+  let form: FormData;
   try {
-    return await new Request(request.url, {
+    form = await new Request(request.url, {
       method: "POST",
       headers: request.headers,
       body,
@@ -111,6 +123,15 @@ export async function readForm(request: Request): Promise<FormData> {
   } catch {
     throw new Response("Bad Request", { status: 400 });
   }
+  // Every action's form passes here: the one place to refuse what PostgreSQL cannot store.
+  const unstorable = findUnstorable(form.entries());
+  if (unstorable) throw badInput(unstorableFieldMessage(unstorable));
+  return form;
+}
+
+/** A 400 whose message the error page shows (components/error-page.tsx). */
+export function badInput(message: string): Response {
+  return Response.json({ message }, { status: 400, headers: { "Cache-Control": "no-store" } });
 }
 
 function payloadTooLarge(): Response {

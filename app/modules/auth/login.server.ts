@@ -1,25 +1,46 @@
 import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { recordAudit } from "../audit/audit.server.ts";
+import {
+  accountDelayMs,
+  accountKey,
+  ADDRESS_LIMIT,
+  addressKey,
+  countAccountAttempt,
+  countLimitedAttempt,
+  forgiveAfterSuccess,
+  PAIR_LIMIT,
+  pairKey,
+  type ThrottleScope,
+} from "./login-throttle.server.ts";
 import { decoyPasswordHash, verifyPassword } from "./password.server.ts";
+import { assessPassword } from "./password-strength.server.ts";
 import { createSession, endSession, hashSessionToken } from "./session.server.ts";
 
 /**
- * Sign-in with per-account and per-address rate limits (quality.md). Errors are generic: the
- * caller learns "wrong e-mail or password" or "too many attempts", never which part was wrong
- * or whether the account exists.
+ * Sign-in, throttled without a hard account lock (login-throttle.server.ts, ADR 0016). Errors
+ * are generic: the caller learns "wrong e-mail or password" or "too many attempts", never which
+ * part was wrong or whether the account exists.
  *
  * Every attempt is counted atomically *before* the password is checked, so a burst of parallel
- * guesses cannot all slip past the limit while the (slow, parallel) argon2 checks run. A success
- * clears the account's counter and gives its attempt back to the address counter.
+ * guesses cannot all slip past the limits while the (slow, parallel) argon2 checks run. A success
+ * clears the account's counters and gives its attempt back to the address counter.
  */
-export const ACCOUNT_LIMIT = { attempts: 5, windowMs: 15 * 60 * 1000, lockMs: 15 * 60 * 1000 };
-// Generous: a trust's staff often share one outgoing address (NAT), and this limit exists to stop
-// sweeps across many accounts, not to lock a site out.
-export const ADDRESS_LIMIT = { attempts: 100, windowMs: 15 * 60 * 1000, lockMs: 15 * 60 * 1000 };
+export { ADDRESS_LIMIT, PAIR_LIMIT, ACCOUNT_SLOWDOWN } from "./login-throttle.server.ts";
 
-export type LoginResult =
-  { ok: true; userId: string; setCookie: string } | { ok: false; reason: "invalid" | "throttled" };
+export type LoginResult = (
+  | { ok: true; userId: string; setCookie: string; passwordChangeRequired: boolean }
+  | { ok: false; reason: "invalid" | "throttled" }
+) & {
+  /** How long this attempt was held back by the account's slow-down (0 when not slowed). */
+  delayedMs: number;
+};
+
+/** Holds an attempt back; replaceable so tests can record the wait instead of sleeping. */
+let wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export function setLoginWait(replacement: (ms: number) => Promise<void>): void {
+  wait = replacement;
+}
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -35,26 +56,27 @@ export async function attemptLogin(input: {
 }): Promise<LoginResult> {
   const db = await prisma();
   const email = normaliseEmail(input.email);
-  const accountKey = `account:${email}`;
-  const addressKey = input.clientAddress ? `ip:${input.clientAddress}` : null;
-  const admitted =
-    (await countAttempt(accountKey, ACCOUNT_LIMIT)) &&
-    (addressKey ? await countAttempt(addressKey, ADDRESS_LIMIT) : true);
-  if (!admitted) {
+  const address = input.clientAddress;
+  const refusedBy = await throttleScopeRefusing(email, address);
+  if (refusedBy) {
     await db.$transaction((tx) =>
       recordAudit(tx, {
         actor: { id: null, label: "anonymous" },
-        action: "auth.login-throttled",
+        action: refusedBy.startedBlock ? "auth.throttle-started" : "auth.login-throttled",
         entityType: "user",
-        clientAddress: input.clientAddress,
+        clientAddress: address,
+        details: { scope: refusedBy.scope },
       }),
     );
-    return { ok: false, reason: "throttled" };
+    return { ok: false, reason: "throttled", delayedMs: 0 };
   }
+  // The account's slow-down: never a refusal, so whoever knows the password gets in.
+  const delayedMs = accountDelayMs(await countAccountAttempt(accountKey(email)));
+  if (delayedMs > 0) await wait(delayedMs);
 
   const user = await db.user.findUnique({
     where: { email },
-    select: { id: true, passwordHash: true, disabledAt: true },
+    select: { id: true, passwordHash: true, disabledAt: true, displayName: true },
   });
   const passwordMatches = await verifyPassword(
     user?.passwordHash ?? (await decoyPasswordHash()),
@@ -70,24 +92,25 @@ export async function attemptLogin(input: {
         clientAddress: input.clientAddress,
         details: {
           reason: !user ? "unknown-account" : user.disabledAt ? "disabled" : "bad-password",
+          delayedMs,
         },
       });
     });
-    return { ok: false, reason: "invalid" };
+    return { ok: false, reason: "invalid", delayedMs };
   }
+  // The one moment the plain password is known: a weak one (set before the strength check
+  // existed) must be changed before anything else (guard.server.ts sends the user there).
+  const weak = !assessPassword(input.password, [email, user.displayName]).ok;
 
   const setCookie = await db.$transaction(async (tx) => {
     if (input.previousSessionToken) {
       await endSession(hashSessionToken(input.previousSessionToken), "replaced", tx);
     }
-    await tx.loginThrottle.deleteMany({ where: { key: accountKey } });
-    if (addressKey) {
-      await tx.loginThrottle.updateMany({
-        where: { key: addressKey, attempts: { gt: 0 } },
-        data: { attempts: { decrement: 1 } },
-      });
-    }
-    await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: now() } });
+    await forgiveAfterSuccess(tx, email, address);
+    await tx.user.update({
+      where: { id: user.id },
+      data: { lastLoginAt: now(), ...(weak ? { passwordChangeRequired: true } : {}) },
+    });
     const session = await createSession(
       user.id,
       { clientAddress: input.clientAddress, userAgent: input.userAgent },
@@ -99,45 +122,23 @@ export async function attemptLogin(input: {
       entityType: "user",
       entityId: user.id,
       clientAddress: input.clientAddress,
+      ...(weak ? { details: { weakPassword: true } } : {}),
     });
     return session.setCookie;
   });
-  return { ok: true, userId: user.id, setCookie };
+  return { ok: true, userId: user.id, setCookie, passwordChangeRequired: weak, delayedMs };
 }
 
-/**
- * Counts one attempt against a key in a single statement (safe under concurrency on both
- * backends) and says whether the attempt may go ahead. Reaching the limit starts a lock.
- */
-async function countAttempt(
-  key: string,
-  limit: { attempts: number; windowMs: number; lockMs: number },
-): Promise<boolean> {
-  const db = await prisma();
-  // Times go in as UTC ISO strings cast to `timestamp`, the way Prisma stores DateTime, so the
-  // comparison does not depend on the database session's time zone.
-  const at = now();
-  const nowUtc = at.toISOString();
-  const windowOpenedAfter = new Date(at.getTime() - limit.windowMs).toISOString();
-  const lockUntil = new Date(at.getTime() + limit.lockMs).toISOString();
-  const [row] = await db.$queryRaw<Array<{ admitted: boolean }>>`
-    INSERT INTO "LoginThrottle" AS t ("key", "attempts", "windowStart", "lockedUntil")
-    VALUES (${key}, 1, ${nowUtc}::timestamp(3), NULL)
-    ON CONFLICT ("key") DO UPDATE SET
-      "attempts" = CASE
-        WHEN t."lockedUntil" > ${nowUtc}::timestamp(3) THEN t."attempts"
-        WHEN t."windowStart" < ${windowOpenedAfter}::timestamp(3) OR t."lockedUntil" IS NOT NULL THEN 1
-        ELSE t."attempts" + 1 END,
-      "windowStart" = CASE
-        WHEN t."lockedUntil" > ${nowUtc}::timestamp(3) THEN t."windowStart"
-        WHEN t."windowStart" < ${windowOpenedAfter}::timestamp(3) OR t."lockedUntil" IS NOT NULL
-          THEN ${nowUtc}::timestamp(3)
-        ELSE t."windowStart" END,
-      "lockedUntil" = CASE
-        WHEN t."lockedUntil" > ${nowUtc}::timestamp(3) THEN t."lockedUntil"
-        WHEN t."windowStart" >= ${windowOpenedAfter}::timestamp(3) AND t."lockedUntil" IS NULL
-          AND t."attempts" + 1 > ${limit.attempts} THEN ${lockUntil}::timestamp(3)
-        ELSE NULL END
-    RETURNING ("lockedUntil" IS NULL AND "attempts" <= ${limit.attempts}) AS admitted`;
-  return row?.admitted === true;
+/** Checks the address and (account, address) limits; the first to refuse, if any. */
+async function throttleScopeRefusing(
+  email: string,
+  address: string | null,
+): Promise<{ scope: ThrottleScope; startedBlock: boolean } | null> {
+  if (address) {
+    const byAddress = await countLimitedAttempt(addressKey(address), ADDRESS_LIMIT);
+    if (!byAddress.admitted) return { scope: "address", startedBlock: byAddress.startedBlock };
+  }
+  const byPair = await countLimitedAttempt(pairKey(address, email), PAIR_LIMIT);
+  if (!byPair.admitted) return { scope: "account-address", startedBlock: byPair.startedBlock };
+  return null;
 }

@@ -17,6 +17,8 @@ export interface SessionUser {
   displayName: string;
   role: Role;
   teamIds: string[];
+  /** A weak password was seen at sign-in: changing it comes before anything else (ADR 0016). */
+  passwordChangeRequired: boolean;
 }
 
 export interface ActiveSession {
@@ -84,6 +86,7 @@ export async function getActiveSession(request: Request): Promise<ActiveSession 
           displayName: true,
           role: true,
           disabledAt: true,
+          passwordChangeRequired: true,
           memberships: { select: { teamId: true } },
         },
       },
@@ -114,6 +117,7 @@ export async function getActiveSession(request: Request): Promise<ActiveSession 
       displayName: row.user.displayName,
       role: row.user.role,
       teamIds: row.user.memberships.map((membership) => membership.teamId),
+      passwordChangeRequired: row.user.passwordChangeRequired,
     },
   };
 }

@@ -186,7 +186,10 @@ export async function setPasswordWithLink(
       select: { disabledAt: true },
     });
     if (!user || user.disabledAt) return null;
-    await tx.user.update({ where: { id: link.user.id }, data: { passwordHash } });
+    await tx.user.update({
+      where: { id: link.user.id },
+      data: { passwordHash, passwordChangeRequired: false },
+    });
     await endUserSessions(link.user.id, "revoked", tx);
     await recordAudit(tx, {
       actor: { id: link.user.id, label: link.user.email },

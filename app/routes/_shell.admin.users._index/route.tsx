@@ -49,14 +49,17 @@ export default function Users() {
         title="Users"
         lede="Staff who can sign in to PKB Desk, their roles and teams."
         actions={
-          data.canCreate ? (
-            <Link
-              to="/admin/users/new"
-              className="rounded bg-nhs-green px-4 py-2 font-bold text-white no-underline shadow-[0_4px_0_#00401e] hover:bg-[#00662f] hover:text-white"
-            >
-              Add a user
-            </Link>
-          ) : null
+          <div className="flex flex-wrap items-center gap-4">
+            <Link to="/admin/sign-in-throttles">Sign-in throttles</Link>
+            {data.canCreate ? (
+              <Link
+                to="/admin/users/new"
+                className="rounded bg-nhs-green px-4 py-2 font-bold text-white no-underline shadow-[0_4px_0_#00401e] hover:bg-[#00662f] hover:text-white"
+              >
+                Add a user
+              </Link>
+            ) : null}
+          </div>
         }
       />
       <Panel>

@@ -1,6 +1,11 @@
 import { unstable_parseMultipartFormData, type UploadHandlerPart } from "@remix-run/node";
 import { assertCsrfToken, CsrfError } from "~/modules/auth/csrf.server.ts";
-import { forbidden } from "~/modules/auth/guard.server.ts";
+import { badInput, forbidden } from "~/modules/auth/guard.server.ts";
+import {
+  findUnstorable,
+  unstorableCharacter,
+  unstorableFieldMessage,
+} from "~/platform/hostile-input.ts";
 import { storeUpload, UploadRefused } from "~/modules/campaigns/import/upload.server.ts";
 
 const MAX_TEXT_FIELD = 4096;
@@ -26,6 +31,8 @@ export async function receiveUpload(
         text += Buffer.from(bytes).toString("utf8");
         if (text.length > MAX_TEXT_FIELD) throw new Response("Bad Request", { status: 400 });
       }
+      const unstorable = findUnstorable([[part.name, text]]);
+      if (unstorable) throw badInput(unstorableFieldMessage(unstorable));
       fields.append(part.name, text);
       return text;
     }
@@ -37,6 +44,14 @@ export async function receiveUpload(
     }
     if (!part.filename) {
       for await (const _ of part.data) void _; // drain the empty part
+      return undefined;
+    }
+    const badName = unstorableCharacter(part.filename);
+    if (badName) {
+      result = {
+        error: `The file's name contains ${badName}. Rename the file and upload it again.`,
+      };
+      for await (const _ of part.data) void _;
       return undefined;
     }
     try {

@@ -1,7 +1,7 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Outlet, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { ErrorContent, errorStatus, errorTitle } from "~/components/error-page.tsx";
+import { ErrorContent, errorDetail, errorStatus, errorTitle } from "~/components/error-page.tsx";
 import { AppHeader } from "~/components/app-header.tsx";
 import { GrantBanner } from "~/components/pkb/grant-banner.tsx";
 import { ToastMessage } from "~/components/toast.tsx";
@@ -52,9 +52,10 @@ export default function Shell() {
 
 /** Errors below the layout (403, 404, 500) keep the header and navigation around them. */
 export function ErrorBoundary() {
+  const error = useRouteError();
   return (
     <ShellFrame>
-      <ErrorContent status={errorStatus(useRouteError())} />
+      <ErrorContent status={errorStatus(error)} detail={errorDetail(error)} />
     </ShellFrame>
   );
 }

@@ -8,7 +8,11 @@ import { Button } from "~/components/ui/button.tsx";
 import { CsrfInput } from "~/components/ui/csrf-input.tsx";
 import { ErrorSummary, TextField } from "~/components/ui/field.tsx";
 import { clearCsrfCookie } from "~/modules/auth/csrf.server.ts";
-import { requirePublicMutation, safeRedirect } from "~/modules/auth/guard.server.ts";
+import {
+  PASSWORD_CHANGE_PATH,
+  requirePublicMutation,
+  safeRedirect,
+} from "~/modules/auth/guard.server.ts";
 import { attemptLogin } from "~/modules/auth/login.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { getActiveSession, readSessionToken } from "~/modules/auth/session.server.ts";
@@ -55,7 +59,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!result.ok) {
     const message =
       result.reason === "throttled"
-        ? "Too many failed attempts. Wait 15 minutes, then try again."
+        ? "Too many failed attempts from here. Wait 15 minutes, then try again, or ask a PKB Desk administrator to clear the block."
         : "The e-mail address or password is not right.";
     return Response.json({ errors: [{ message }] } satisfies ActionData, {
       status: result.reason === "throttled" ? 429 : 401,
@@ -65,7 +69,11 @@ export async function action({ request }: ActionFunctionArgs) {
   headers.append("Set-Cookie", result.setCookie);
   // A fresh CSRF token for the signed-in session.
   headers.append("Set-Cookie", await clearCsrfCookie());
-  return redirect(safeRedirect(parsed.data.redirectTo), { headers });
+  // A weak password seen at sign-in is changed before anything else (ADR 0016).
+  const to = result.passwordChangeRequired
+    ? PASSWORD_CHANGE_PATH
+    : safeRedirect(parsed.data.redirectTo);
+  return redirect(to, { headers });
 }
 
 export default function Login() {

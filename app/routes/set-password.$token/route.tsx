@@ -7,6 +7,7 @@ import { CsrfInput } from "~/components/ui/csrf-input.tsx";
 import { ErrorSummary, TextField } from "~/components/ui/field.tsx";
 import { requirePublicMutation } from "~/modules/auth/guard.server.ts";
 import { MIN_PASSWORD_LENGTH } from "~/modules/auth/password-policy.ts";
+import { passwordProblem } from "~/modules/auth/password-strength.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { findUsableSetupLink, setPasswordWithLink } from "~/modules/auth/users.server.ts";
 import { clientAddress } from "~/platform/request-context.server.ts";
@@ -51,6 +52,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
       { status: 400 },
     );
   }
+  // Strength needs to know whose password it is (their name and e-mail are guessed first).
+  const link = await findUsableSetupLink(params.token ?? "");
+  if (!link) throw redirect(new URL(request.url).pathname);
+  const problem = passwordProblem(parsed.data.password, [link.user.email, link.user.displayName]);
+  if (problem) {
+    return Response.json(
+      { errors: [{ field: "password", message: problem }] } satisfies ActionData,
+      {
+        status: 400,
+      },
+    );
+  }
   const result = await setPasswordWithLink(params.token ?? "", parsed.data.password, {
     clientAddress: clientAddress(request),
   });
@@ -76,8 +89,9 @@ export default function SetPassword() {
           <>
             <h1 className="mb-2 text-3xl font-bold">Set your password</h1>
             <p className="mb-6 text-lg">
-              Hello {displayName}. Choose a password of at least {MIN_PASSWORD_LENGTH} characters. A
-              short sentence is easier to remember and harder to guess.
+              Hello {displayName}. Choose a password of at least {MIN_PASSWORD_LENGTH} characters.
+              Three or four unrelated words are easy to remember and hard to guess; you do not need
+              symbols or capitals. Avoid your name, your e-mail address and common passwords.
             </p>
             <ErrorSummary errors={errors} />
             <Form method="post" className="bg-white p-6 shadow-sm" noValidate>
