@@ -55,7 +55,7 @@ describe("password strength in the browser", () => {
     await signInAt(page, portal.url, STAFF_BY_ROLE.VIEWER.email);
     await page.goto(`${portal.url}/account/password`);
     await page.getByLabel("Current password").fill(TEST_PASSWORD);
-    await page.getByLabel("New password").fill("Password1234!");
+    await page.getByLabel("New password", { exact: true }).fill("Password1234!");
     await page.getByLabel("Type the new password again").fill("Password1234!");
     await page.getByRole("button", { name: "Change password" }).click();
     const fieldError = page.getByText(/This password is too easy to guess/).last();
@@ -74,7 +74,7 @@ describe("password strength in the browser", () => {
     expect(await page.getByText(/must be changed before you carry on/).count()).toBe(1);
     await checkPage(page, "change-required");
     await page.getByLabel("Current password").fill(WEAK_USER.password);
-    await page.getByLabel("New password").fill(NEW_PASSWORD);
+    await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel("Type the new password again").fill(NEW_PASSWORD);
     await page.getByRole("button", { name: "Change password" }).click();
     await page.waitForURL(/\/account$/);
