@@ -58,6 +58,7 @@ function permissionsOf(role: Parameters<typeof hasPermission>[0]): Permission[] 
     "read:campaign-report",
     "manage:pkb-grant",
     "manage:notify",
+    "manage:sign-in",
   ];
   return all.filter((permission) => hasPermission(role, permission));
 }

@@ -7,6 +7,7 @@ import { index, layout, prefix, route, type RouteConfig } from "@remix-run/route
  */
 export default [
   route("login", "routes/login/route.tsx"),
+  route("login/two-step", "routes/login.two-step/route.tsx"),
   route("logout", "routes/logout.tsx"),
   route("set-password/:token", "routes/set-password.$token/route.tsx"),
   route("healthz", "routes/healthz.ts"),
@@ -19,6 +20,7 @@ export default [
     index("routes/_shell._index/route.tsx"),
     route("account", "routes/_shell.account/route.tsx"),
     route("account/password", "routes/_shell.account.password/route.tsx"),
+    route("account/two-step", "routes/_shell.account.two-step/route.tsx"),
     ...prefix("requests", [
       index("routes/_shell.requests._index/route.tsx"),
       route("sync", "routes/_shell.requests.sync/route.tsx"),
@@ -47,6 +49,7 @@ export default [
       route("audit/export.csv", "routes/_shell.admin.audit.export[.csv].ts"),
       route("jobs", "routes/_shell.admin.jobs/route.tsx"),
       route("notify", "routes/_shell.admin.notify/route.tsx"),
+      route("two-step", "routes/_shell.admin.two-step/route.tsx"),
       route("pkb", "routes/_shell.admin.pkb._index/route.tsx"),
       route("pkb/new", "routes/_shell.admin.pkb.new/route.tsx"),
       route("pkb/:connectionId", "routes/_shell.admin.pkb.$connectionId/route.tsx"),

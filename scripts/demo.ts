@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { openDatabase, setDatabase } from "../app/platform/db.server.ts";
 import { upsertStaffAccount } from "../app/modules/auth/staff-seed.server.ts";
+import { saveTwoStepPolicy } from "../app/modules/auth/two-step/policy.server.ts";
 import { SYSTEM_ACTOR } from "../app/modules/audit/audit.server.ts";
 import { endpointsForOrigin } from "../app/modules/pkb/endpoints.ts";
 import { ensureConnection } from "../app/modules/pkb/connections.server.ts";
@@ -87,6 +88,21 @@ async function main() {
   }
   // The sandbox's trust, ready for a clinician to grant access (Administration → PKB connection).
   setDatabase(database);
+  // The demo's printed password signs every demo account in: two-step sign-in is not required
+  // (an administrator turns it on under "Sign-in security"; ADR 0017). Only on first start: a
+  // rule the demo's admin chose later is kept.
+  if ((await database.prisma.twoStepRolePolicy.count()) === 0) {
+    await saveTwoStepPolicy(
+      {
+        ADMIN: false,
+        CAMPAIGN_MANAGER: false,
+        TEAM_LEAD: false,
+        REQUEST_HANDLER: false,
+        VIEWER: false,
+      },
+      { actor: SYSTEM_ACTOR, clientAddress: null },
+    );
+  }
   const trust = sandbox.organisations[0]!;
   const client = (kind: "user" | "system" | "aggregated") => {
     const found = sandbox.clients.find((candidate) => candidate.kind === kind);
@@ -148,6 +164,9 @@ async function main() {
 
  Sign in to the portal with any of these (password for all: ${state.password}):
 ${DEMO_STAFF.map((staff) => `   ${staff.email.padEnd(width)}  ${staff.role.toLowerCase().replace("_", " ")}`).join("\n")}
+
+ Two-step sign-in is not required for the demo accounts; turn it on for a role under
+ "Sign-in security", or for yourself under "Your account" → two-step sign-in.
 
  PKB connection: the sandbox's trust is set up. Sign in as the administrator, open
  "PKB connection" and press "Grant access" to sign in there as the sandbox's clinician.

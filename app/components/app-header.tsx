@@ -21,6 +21,7 @@ const NAV: NavItem[] = [
   { to: "/admin/jobs", label: "Background jobs", permission: "read:job" },
   { to: "/admin/pkb", label: "PKB connection", permission: "manage:pkb-grant" },
   { to: "/admin/notify", label: "GOV.UK Notify", permission: "manage:notify" },
+  { to: "/admin/two-step", label: "Sign-in security", permission: "manage:sign-in" },
 ];
 
 export function AppHeader({

@@ -64,6 +64,12 @@ export async function startPortal(
       password: TEST_PASSWORD,
     });
   }
+  // Two-step sign-in is off for the seeded staff so every browser test signs in with the
+  // password alone; tests/e2e/two-step.test.ts turns it on where it tests it (ADR 0017).
+  await database.prisma.twoStepRolePolicy.createMany({
+    data: Object.keys(STAFF_BY_ROLE).map((role) => ({ role: role as Role, required: false })),
+    skipDuplicates: true,
+  });
   await prepare?.(database);
   await database.close();
 

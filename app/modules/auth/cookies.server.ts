@@ -6,7 +6,7 @@ import { getEnv } from "~/platform/env.server.ts";
  * HttpOnly, SameSite=Lax, and Secure with the __Host- prefix whenever the portal is served over
  * https (quality.md, Sessions).
  */
-function build(baseName: string, options: { maxAgeSeconds?: number } = {}): Cookie {
+export function buildCookie(baseName: string, options: { maxAgeSeconds?: number } = {}): Cookie {
   const env = getEnv();
   const name = env.secureCookies ? `__Host-${baseName}` : baseName;
   return createCookie(name, {
@@ -24,9 +24,9 @@ let cookies: { session: Cookie; csrf: Cookie; toast: Cookie } | undefined;
 export function getCookies() {
   cookies ??= {
     // No Max-Age: the session cookie dies with the browser; the server enforces the timeouts.
-    session: build("pkbdesk_session"),
-    csrf: build("pkbdesk_csrf"),
-    toast: build("pkbdesk_toast", { maxAgeSeconds: 60 }),
+    session: buildCookie("pkbdesk_session"),
+    csrf: buildCookie("pkbdesk_csrf"),
+    toast: buildCookie("pkbdesk_toast", { maxAgeSeconds: 60 }),
   };
   return cookies;
 }

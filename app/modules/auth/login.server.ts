@@ -16,6 +16,8 @@ import {
 import { decoyPasswordHash, verifyPassword } from "./password.server.ts";
 import { assessPassword } from "./password-strength.server.ts";
 import { createSession, endSession, hashSessionToken } from "./session.server.ts";
+import { secondStepFor } from "./two-step/gate.server.ts";
+import { startPendingSignIn } from "./two-step/pending.server.ts";
 
 /**
  * Sign-in, throttled without a hard account lock (login-throttle.server.ts, ADR 0016). Errors
@@ -31,6 +33,8 @@ export { ADDRESS_LIMIT, PAIR_LIMIT, ACCOUNT_SLOWDOWN } from "./login-throttle.se
 export type LoginResult = (
   | { ok: true; userId: string; setCookie: string; passwordChangeRequired: boolean }
   | { ok: false; reason: "invalid" | "throttled" }
+  /** The password was right; a second step is owed (ADR 0017). `setCookie` holds that state. */
+  | { ok: false; reason: "two-step"; setCookie: string }
 ) & {
   /** How long this attempt was held back by the account's slow-down (0 when not slowed). */
   delayedMs: number;
@@ -53,6 +57,8 @@ export async function attemptLogin(input: {
   userAgent: string | null;
   /** Session token from a cookie the browser already had: ended, never reused (fixation). */
   previousSessionToken?: string | null;
+  /** The request's cookies, for a remembered two-step device (ADR 0017). */
+  cookieHeader?: string | null;
 }): Promise<LoginResult> {
   const db = await prisma();
   const email = normaliseEmail(input.email);
@@ -101,6 +107,16 @@ export async function attemptLogin(input: {
   // The one moment the plain password is known: a weak one (set before the strength check
   // existed) must be changed before anything else (guard.server.ts sends the user there).
   const weak = !assessPassword(input.password, [email, user.displayName]).ok;
+
+  // Two-step sign-in (ADR 0017): while a second step is owed, no session starts.
+  if ((await secondStepFor(user.id, input.cookieHeader ?? null)) !== "none") {
+    // Remembered now: the plain password is not known again when the second step passes.
+    if (weak) {
+      await db.user.update({ where: { id: user.id }, data: { passwordChangeRequired: true } });
+    }
+    const pending = await startPendingSignIn(user.id, input.clientAddress);
+    return { ok: false, reason: "two-step", setCookie: pending, delayedMs };
+  }
 
   const setCookie = await db.$transaction(async (tx) => {
     if (input.previousSessionToken) {

@@ -38,6 +38,8 @@ export const PERMISSIONS = [
   "read:account",
   /** the check-in kiosk screens (the KIOSK role has nothing else) */
   "use:kiosk",
+  /** two-step sign-in policy and resets, trust SSO settings (ADR 0017): admins */
+  "manage:sign-in",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -62,6 +64,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "read:report",
     "manage:pkb-grant",
     "manage:notify",
+    "manage:sign-in",
     "sync:request",
     "read:pkb-grant-health",
     "manage:service-level",

@@ -115,6 +115,9 @@ export default function Account() {
           <dt className="font-bold">Teams</dt>
           <dd>{data.teams.length ? data.teams.join(", ") : "None"}</dd>
         </dl>
+        <p className="mt-4">
+          <a href="/account/two-step">Two-step sign-in</a>
+        </p>
       </Panel>
       <Panel>
         <h2 className="mb-4 text-xl font-bold">Where you are signed in</h2>

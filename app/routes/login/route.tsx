@@ -55,7 +55,18 @@ export async function action({ request }: ActionFunctionArgs) {
     clientAddress: clientAddress(request),
     userAgent: request.headers.get("User-Agent"),
     previousSessionToken: await readSessionToken(request),
+    cookieHeader: request.headers.get("Cookie"),
   });
+  if (!result.ok && result.reason === "two-step") {
+    // The password was right; the second step comes before any session (ADR 0017).
+    const next = safeRedirect(parsed.data.redirectTo, "");
+    return redirect(
+      `/login/two-step${next ? `?${new URLSearchParams({ redirectTo: next })}` : ""}`,
+      {
+        headers: { "Set-Cookie": result.setCookie },
+      },
+    );
+  }
   if (!result.ok) {
     const message =
       result.reason === "throttled"
