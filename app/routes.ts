@@ -8,6 +8,8 @@ import { index, layout, prefix, route, type RouteConfig } from "@remix-run/route
 export default [
   route("login", "routes/login/route.tsx"),
   route("login/two-step", "routes/login.two-step/route.tsx"),
+  route("auth/sso/start", "routes/auth.sso.start/route.ts"),
+  route("auth/sso/callback", "routes/auth.sso.callback/route.ts"),
   route("logout", "routes/logout.tsx"),
   route("set-password/:token", "routes/set-password.$token/route.tsx"),
   route("healthz", "routes/healthz.ts"),
@@ -50,6 +52,7 @@ export default [
       route("jobs", "routes/_shell.admin.jobs/route.tsx"),
       route("notify", "routes/_shell.admin.notify/route.tsx"),
       route("two-step", "routes/_shell.admin.two-step/route.tsx"),
+      route("sso", "routes/_shell.admin.sso/route.tsx"),
       route("pkb", "routes/_shell.admin.pkb._index/route.tsx"),
       route("pkb/new", "routes/_shell.admin.pkb.new/route.tsx"),
       route("pkb/:connectionId", "routes/_shell.admin.pkb.$connectionId/route.tsx"),

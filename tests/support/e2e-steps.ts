@@ -21,7 +21,7 @@ export async function signIn(page: Page, portalUrl: string, email: string) {
   await page.goto(`${portalUrl}/login`);
   await page.getByLabel("E-mail address").fill(email);
   await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/login"));
 }
 

@@ -1,6 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
-import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import {
+  Form,
+  useActionData,
+  useLoaderData,
+  useNavigation,
+  useSearchParams,
+} from "@remix-run/react";
 import { ToastMessage } from "~/components/toast.tsx";
 import { useRootData } from "~/root.tsx";
 import { z } from "zod";
@@ -14,6 +20,7 @@ import {
   safeRedirect,
 } from "~/modules/auth/guard.server.ts";
 import { attemptLogin } from "~/modules/auth/login.server.ts";
+import { localPasswordAllowed, ssoSignInOptions } from "~/modules/auth/sso/settings.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { getActiveSession, readSessionToken } from "~/modules/auth/session.server.ts";
 import { clientAddress } from "~/platform/request-context.server.ts";
@@ -33,7 +40,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (await getActiveSession(request)) {
     throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
   }
-  return null;
+  return { sso: await ssoSignInOptions() };
 }
 
 type ActionData = { errors: Array<{ field?: string; message: string }> };
@@ -47,6 +54,20 @@ export async function action({ request }: ActionFunctionArgs) {
         errors: formErrorsFromZod(parsed.error),
       } satisfies ActionData,
       { status: 400 },
+    );
+  }
+  // Single sign-on only (ADR 0017): decided by the e-mail alone, before the password is checked.
+  if (!(await localPasswordAllowed(parsed.data.email))) {
+    return Response.json(
+      {
+        errors: [
+          {
+            message:
+              "Sign in with your trust account: passwords are turned off for PKB Desk except for named emergency accounts.",
+          },
+        ],
+      } satisfies ActionData,
+      { status: 403 },
     );
   }
   const result = await attemptLogin({
@@ -89,6 +110,7 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function Login() {
   const actionData = useActionData<ActionData>();
+  const { sso } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   const navigation = useNavigation();
   const root = useRootData();
@@ -106,6 +128,23 @@ export default function Login() {
           For trust staff handling Patients Know Best appointment requests and invitation campaigns.
         </p>
         <ErrorSummary errors={errors} />
+        {sso.offered ? (
+          <Form method="post" action="/auth/sso/start" className="mb-6 bg-white p-6 shadow-sm">
+            <CsrfInput />
+            <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? ""} />
+            <p className="mb-4">
+              {sso.ssoOnly
+                ? "Staff sign in with their trust account."
+                : "Staff with a trust account can sign in with it."}
+            </p>
+            <Button>Sign in with your trust account</Button>
+          </Form>
+        ) : null}
+        {sso.ssoOnly ? (
+          <h2 className="mb-2 text-xl font-bold">Emergency sign-in with a password</h2>
+        ) : sso.offered ? (
+          <h2 className="mb-2 text-xl font-bold">Or sign in with a PKB Desk password</h2>
+        ) : null}
         <Form method="post" className="bg-white p-6 shadow-sm" noValidate>
           <CsrfInput />
           <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? ""} />
