@@ -41,17 +41,19 @@ const ALL_ROUTES: RouteEntry[] = [{ file: "root.tsx", path: "/" }, ...flatten(ro
 
 // Concrete URLs for dynamic segments: ids that exist nowhere, so permitted roles get 404, not 403.
 function concrete(routePath: string): string {
-  return routePath
-    .replace(
-      /:userId|:teamId|:requestId|:connectionId|:campaignId|:importId|:batchId/g,
-      randomUUID(),
-    )
-    .replace(/:token/g, "not-a-real-token")
-    .replace(/:bucket/g, "eligible")
-    // a real campaign report section, so permitted roles reach the CSV itself (200, audited)
-    .replace(/:section/g, "funnel")
-    .replace(/\*$/, "no-such-page")
-    .replace(/\/+/g, "/");
+  return (
+    routePath
+      .replace(
+        /:userId|:teamId|:requestId|:connectionId|:campaignId|:importId|:batchId/g,
+        randomUUID(),
+      )
+      .replace(/:token/g, "not-a-real-token")
+      .replace(/:bucket/g, "eligible")
+      // a real campaign report section, so permitted roles reach the CSV itself (200, audited)
+      .replace(/:section/g, "funnel")
+      .replace(/\*$/, "no-such-page")
+      .replace(/\/+/g, "/")
+  );
 }
 
 type RouteModule = {

@@ -99,6 +99,7 @@ async function main() {
         TEAM_LEAD: false,
         REQUEST_HANDLER: false,
         VIEWER: false,
+        KIOSK: false,
       },
       { actor: SYSTEM_ACTOR, clientAddress: null },
     );

@@ -242,6 +242,7 @@ describe("single sign-on only", () => {
         TEAM_LEAD: false,
         REQUEST_HANDLER: false,
         VIEWER: false,
+        KIOSK: false,
       },
       admin,
     );

@@ -4,6 +4,7 @@ import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { recordAudit } from "../../audit/audit.server.ts";
 import { buildCookie } from "../cookies.server.ts";
+import { forgiveAfterSuccess } from "../login-throttle.server.ts";
 import { createSession, endSession, hashSessionToken } from "../session.server.ts";
 
 /**
@@ -108,6 +109,8 @@ export async function finishSignIn(
       data: { consumedAt: now() },
     });
     if (spent.count !== 1) return null;
+    // The password step counted this attempt; the whole sign-in succeeded, so forgive it.
+    await forgiveAfterSuccess(tx, pending.email, input.clientAddress);
     if (input.previousSessionToken) {
       await endSession(hashSessionToken(input.previousSessionToken), "replaced", tx);
     }
@@ -131,13 +134,4 @@ export async function finishSignIn(
 
 export async function clearPendingCookie(): Promise<string> {
   return pendingCookie().serialize("", { maxAge: 0 });
-}
-
-/** Housekeeping: pending sign-ins are useless after they expire. */
-export async function deleteExpiredPendingSignIns(): Promise<number> {
-  const db = await prisma();
-  const removed = await db.twoStepPendingSignIn.deleteMany({
-    where: { expiresAt: { lt: new Date(now().getTime() - PENDING_TTL_MS) } },
-  });
-  return removed.count;
 }
