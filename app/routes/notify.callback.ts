@@ -9,13 +9,16 @@ export const access = {
   authenticatedBy: "notify-callback-token",
 } satisfies RouteAccess;
 
+// Invitation dispatches are the only messages the portal sends through Notify: their receipts go
+// to the delivery module. Registered once when the route loads (not per call, so a handler set
+// later — a test's — is not overwritten).
+registerDeliveryReceipts();
+
 /** Notify POSTs here; nothing else is served (GET answers 405). */
 export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") {
     return new Response("Method Not Allowed", { status: 405, headers: { allow: "POST" } });
   }
-  // Invitation dispatches are the only messages the portal sends through Notify.
-  registerDeliveryReceipts();
   return acceptDeliveryReceipt(request);
 }
 
