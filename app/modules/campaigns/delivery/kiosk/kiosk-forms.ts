@@ -9,8 +9,9 @@ const digits = (label: string, min: number, max: number) =>
   z
     .string({ error: `Enter your ${label}` })
     .trim()
-    .min(1, `Enter your ${label}`)
-    .regex(/^\d+$/, `Your ${label} must be a number`)
+    // abort: an empty field gets one message ("Enter …"), not "must be a number" as well
+    .min(1, { error: `Enter your ${label}`, abort: true })
+    .regex(/^\d+$/, { error: `Your ${label} must be a number`, abort: true })
     .transform(Number)
     .refine((value) => value >= min && value <= max, `Enter a real ${label}`);
 
@@ -19,7 +20,7 @@ export const identifySchema = z.object({
   nationalId: z
     .string({ error: "Enter your NHS number" })
     .trim()
-    .min(1, "Enter your NHS number")
+    .min(1, { error: "Enter your NHS number", abort: true })
     .transform((value) => value.replace(/[\s-]/g, ""))
     .refine((value) => /^\d{10}$/.test(value), "Your NHS number is 10 digits, like 943 476 5919"),
   dobDay: digits("day of birth", 1, 31),
