@@ -8,12 +8,18 @@ import {
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { registerDeliveryReceipts } from "./modules/campaigns/delivery/receipts.server.ts";
 import { getLogger } from "./platform/logger.server.ts";
 import { NonceProvider } from "./platform/nonce.tsx";
 import { maskTokens } from "./platform/mask-tokens.ts";
 import { requestId } from "./platform/request-context.server.ts";
 
 export { startPlatform, stopPlatform, platformStatus } from "./platform/lifecycle.server.ts";
+
+// Notify's delivery receipts (POST /notify/callback) go to the invitation-delivery module. Once,
+// at start: not in the route module, whose top-level call broke the client build, and not per
+// call, which replaced a handler set later (a test's).
+registerDeliveryReceipts();
 
 const ABORT_DELAY_MS = 5_000;
 

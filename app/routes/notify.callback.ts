@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
 import { acceptDeliveryReceipt } from "~/modules/notify/status-callback.server.ts";
-import { registerDeliveryReceipts } from "~/modules/campaigns/delivery/receipts.server.ts";
 
 export const access = {
   public: true,
@@ -10,9 +9,8 @@ export const access = {
 } satisfies RouteAccess;
 
 // Invitation dispatches are the only messages the portal sends through Notify: their receipts go
-// to the delivery module. Registered once when the route loads (not per call, so a handler set
-// later — a test's — is not overwritten).
-registerDeliveryReceipts();
+// to the delivery module, whose handler app/entry.server.tsx registers once at start (a call at
+// this module's top level kept a server-only import in the client build, which then failed).
 
 /** Notify POSTs here; nothing else is served (GET answers 405). */
 export async function action({ request }: ActionFunctionArgs) {
