@@ -16,15 +16,18 @@ import {
   pauseWave,
   startWave,
 } from "~/modules/campaigns/delivery/delivery.server.ts";
-import { CHANNEL_LABELS, STATE_LABELS } from "~/modules/campaigns/delivery/labels.ts";
 import {
+  CHANNEL_LABELS,
   CHANNELS,
-  deliveryOverview,
+  STATE_LABELS,
   STATES,
-} from "~/modules/campaigns/delivery/overview.server.ts";
+} from "~/modules/campaigns/delivery/labels.ts";
+import { deliveryOverview } from "~/modules/campaigns/delivery/overview.server.ts";
+import { kioskInviteJob } from "~/modules/campaigns/delivery/kiosk/kiosk-invite.job.server.ts";
 import { enqueueWave } from "~/modules/campaigns/delivery/wave.job.server.ts";
 import { maskNationalId } from "~/modules/pkb/identifiers.ts";
 import { prisma } from "~/platform/db.server.ts";
+import { enqueue } from "~/platform/jobs/enqueue.server.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
 
 export const access = { loader: "read:campaign", action: "manage:campaign" } satisfies RouteAccess;
@@ -117,8 +120,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
           const db = await prisma();
           const dispatch = await db.invitationDispatch.findUnique({
             where: { id: input.dispatchId },
-            select: { channel: true },
+            select: { channel: true, recipientId: true },
           });
+          // A kiosk e-mail has no wave: its own job sends it again (once; it claims the row).
+          if (dispatch?.channel === "KIOSK") {
+            await enqueue(
+              kioskInviteJob,
+              { recipientId: dispatch.recipientId },
+              { singletonKey: `kiosk-invite:${dispatch.recipientId}` },
+            );
+          }
           const wave = await db.deliveryWave.findFirst({
             where: { campaignId: campaign.id, channel: dispatch?.channel, state: "RUNNING" },
           });
@@ -402,9 +413,7 @@ export default function DeliveryPage() {
                     <br />
                     <span className="font-mono text-xs text-nhs-dark-grey">ref {row.id}</span>
                   </td>
-                  <td className="py-2 pr-4">
-                    {CHANNEL_LABELS[row.channel as "SMS"] ?? row.channel}
-                  </td>
+                  <td className="py-2 pr-4">{CHANNEL_LABELS[row.channel]}</td>
                   <td className="py-2 pr-4 font-bold">{STATE_LABELS[row.state]}</td>
                   <td className="py-2 pr-4">{row.reason}</td>
                   {canManage ? (

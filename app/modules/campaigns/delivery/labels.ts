@@ -1,7 +1,12 @@
 import type { DispatchState } from "~/generated/prisma/enums.ts";
 
 /** Words for the Delivery page (shared with the browser bundle: no server imports). */
-export const CHANNEL_LABELS = { LETTER: "Letter", SMS: "Text message", EMAIL: "E-mail" } as const;
+export const CHANNEL_LABELS = {
+  LETTER: "Letter",
+  SMS: "Text message",
+  EMAIL: "E-mail",
+  KIOSK: "Kiosk e-mail",
+} as const;
 
 export const STATE_LABELS: Record<DispatchState, string> = {
   CLAIMED: "Sending now",
@@ -13,3 +18,17 @@ export const STATE_LABELS: Record<DispatchState, string> = {
   HELD: "Held for review",
   CANCELLED: "Not sent",
 };
+
+/** The channels and states the Delivery page counts (here, not in overview.server.ts: the page's
+ * component uses them, and a server module must not reach the browser bundle). */
+export const CHANNELS = ["LETTER", "SMS", "EMAIL"] as const;
+export const STATES: DispatchState[] = [
+  "CLAIMED",
+  "SENT",
+  "DELIVERED",
+  "PERMANENT_FAILURE",
+  "TEMPORARY_FAILURE",
+  "OUTCOME_UNKNOWN",
+  "HELD",
+  "CANCELLED",
+];

@@ -1,21 +1,12 @@
 import type { DeliveryChannel, DispatchState } from "~/generated/prisma/enums.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { now } from "~/platform/clock.ts";
+import { CHANNELS, STATES } from "./labels.ts";
 import { fileBatches } from "./letter/letter-rows.server.ts";
 
 /** What the Delivery page shows: counts, waves, the lists a person must act on, file batches. */
 
-export const CHANNELS = ["LETTER", "SMS", "EMAIL"] as const;
-export const STATES: DispatchState[] = [
-  "CLAIMED",
-  "SENT",
-  "DELIVERED",
-  "PERMANENT_FAILURE",
-  "TEMPORARY_FAILURE",
-  "OUTCOME_UNKNOWN",
-  "HELD",
-  "CANCELLED",
-];
+export { CHANNELS, STATES };
 
 export const NO_ADDRESS_REASON =
   "No postal address: a letter needs the first address line and the postcode.";
