@@ -5,6 +5,7 @@ import {
   type EntryContext,
   type HandleDataRequestFunction,
 } from "@remix-run/node";
+import { isRouteErrorResponse } from "@remix-run/react";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
@@ -81,9 +82,16 @@ export const handleDataRequest: HandleDataRequestFunction = (response) => {
 
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
+  const path = maskTokens(new URL(request.url).pathname);
+  // A 4xx that Remix raises itself (a GET to a route that only takes POSTs, say) is the caller's
+  // mistake, not a fault: note it, without paging anyone through an error-level line.
+  if (isRouteErrorResponse(error) && error.status < 500) {
+    getLogger().info(
+      { status: error.status, requestId: requestId(request), path },
+      "refused request",
+    );
+    return;
+  }
   // Log the error type and stack, never the request body (it can hold patient data).
-  getLogger().error(
-    { err: error, requestId: requestId(request), path: maskTokens(new URL(request.url).pathname) },
-    "unhandled error",
-  );
+  getLogger().error({ err: error, requestId: requestId(request), path }, "unhandled error");
 }
