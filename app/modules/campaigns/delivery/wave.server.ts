@@ -185,6 +185,18 @@ export async function runWaveSlice(
     select: { notBefore: true },
   });
   if (next?.notBefore) return { kind: "waiting", nextDueAt: next.notBefore };
+  // A claim still open (a dead worker's, younger than staleMs, or another slice's in flight): the
+  // wave is not over until the sweep has turned it into OUTCOME_UNKNOWN or its sender settled it.
+  // Finishing now would leave it "sending" for ever, with nothing left to sweep it.
+  const open = await db.invitationDispatch.findFirst({
+    where: { campaignId: wave.campaignId, channel, state: "CLAIMED" },
+    orderBy: { claimedAt: "asc" },
+    select: { claimedAt: true },
+  });
+  if (open) {
+    const staleAt = open.claimedAt.getTime() + options.staleMs;
+    return { kind: "waiting", nextDueAt: new Date(Math.max(staleAt, now().getTime() + 1_000)) };
+  }
   await db.deliveryWave.updateMany({
     where: { id: waveId, state: "RUNNING" },
     data: { state: "DONE", finishedAt: now() },

@@ -12,6 +12,8 @@ import { KIND_SYSTEMS } from "../../eligibility/eligibility.server.ts";
 import { asCallFailure, identifierKey, type CampaignFacade } from "../../pkb-port.ts";
 import { TOKEN_MESSAGES } from "../../tokens/tokens.server.ts";
 import { joinPkbLink } from "../join-link.ts";
+import { deliveryContext, longDate } from "../recipient-content.server.ts";
+import { loadTemplates } from "../templates/templates.server.ts";
 import { kioskInvitationEmail } from "./kiosk-email.ts";
 
 /**
@@ -55,6 +57,8 @@ export async function sendKioskInvitation(
       id: true,
       campaignId: true,
       nationalId: true,
+      givenName: true,
+      familyName: true,
       email: true,
       state: true,
       registeredAt: true,
@@ -93,10 +97,23 @@ export async function sendKioskInvitation(
   }
   const invitationCode = unseal(fresh.codeSealed, recipient.id);
   const accessCode = unseal(fresh.tokenSealed, recipient.id);
+  // The campaign's own e-mail wording, when a person saved one; the kiosk's default otherwise.
+  const template = (await loadTemplates(recipient.campaignId)).EMAIL;
+  const name = [recipient.givenName, recipient.familyName].filter(Boolean).join(" ");
   const email = kioskInvitationEmail({
     invitationCode,
     accessCode,
     expiry: fresh.tokenExpiresAt,
+    template: template.custom ? template : null,
+    values: template.custom
+      ? {
+          name: name || "Patient",
+          "given name": recipient.givenName ?? "",
+          "family name": recipient.familyName ?? "",
+          "expiry date": longDate(fresh.tokenExpiresAt),
+          "trust name": (await deliveryContext(recipient.campaignId)).trustName,
+        }
+      : undefined,
     joinLink: joinPkbLink({
       webBaseUrl: connection.endpoints.webBaseUrl,
       teamCode: recipient.campaign.teamCode,

@@ -4,6 +4,7 @@ import { saveNotifySettings } from "~/modules/notify/settings.server.ts";
 import { IDENTIFIER_SYSTEMS } from "~/modules/pkb/identifiers.ts";
 import { startTestSandbox, type TestSandbox } from "~/modules/pkb/testing/pkb-sandbox.ts";
 import * as kioskRoute from "~/routes/kiosk.$campaignId/route.tsx";
+import * as deliveryRoute from "~/routes/_shell.campaigns.$campaignId.delivery/route.tsx";
 import { prisma } from "~/platform/db.server.ts";
 import { stopJobRuntime } from "~/platform/jobs/runtime.server.ts";
 import {
@@ -11,10 +12,13 @@ import {
   DEFAULT_NOTIFY_TEMPLATES,
 } from "../../../../../sandbox/src/notify/config.ts";
 import { withTestDatabase } from "../../../../../tests/support/database.ts";
-import { post, signedInAs, type Identity } from "../../../../../tests/support/requests.ts";
+import { get, post, signedInAs, type Identity } from "../../../../../tests/support/requests.ts";
 import { forgetCampaignFacades } from "../../batches/facade-factory.server.ts";
 import { syntheticNhsNumber } from "../../test-support.ts";
 import { sandboxConnection } from "../../testing.server.ts";
+import { decideDispatch } from "../delivery.server.ts";
+import { longDate } from "../recipient-content.server.ts";
+import { saveTemplate } from "../templates/templates.server.ts";
 import { sendKioskInvitation } from "./kiosk-invite.server.ts";
 import { KIOSK_PROBE_LIMIT } from "./kiosk.server.ts";
 
@@ -292,6 +296,77 @@ describe("kiosk sign-up", () => {
     });
     expect(dispatch.state).toBe("OUTCOME_UNKNOWN");
     expect(dispatch.reason).toMatch(/may have been sent/);
+  });
+
+  it("shows held and outcome-unknown kiosk e-mails on the Delivery page with their reasons; a release sends once", async () => {
+    // The two tests above left a shared address HELD (twice) and a crashed claim OUTCOME_UNKNOWN.
+    const manager = await signedInAs("CAMPAIGN_MANAGER");
+    const page = await deliveryRoute.loader({
+      request: get(`/campaigns/${campaignId}/delivery`, manager),
+      params: { campaignId },
+      context: {},
+    });
+    const kioskRows = page.attention.filter((row) => row.channel === "KIOSK");
+    expect(kioskRows.map((row) => row.state).sort()).toEqual(["HELD", "HELD", "OUTCOME_UNKNOWN"]);
+    for (const row of kioskRows.filter((r) => r.state === "HELD")) {
+      expect(row.reason).toContain("also given for 1 other patient");
+    }
+    expect(kioskRows.find((row) => row.state === "OUTCOME_UNKNOWN")!.reason).toMatch(
+      /may have been sent/,
+    );
+    // Masked identifiers only, as for the other channels.
+    for (const row of kioskRows) expect(row.nationalId).not.toMatch(/^\d{10}$/);
+
+    // A person releases one held e-mail: the kiosk job sends it, once.
+    const held = kioskRows.find((row) => row.state === "HELD")!;
+    await decideDispatch(campaignId, held.id, "release", {
+      actor: { id: null, label: "manager@example.nhs.uk" },
+      clientAddress: null,
+    });
+    const db = await prisma();
+    const dispatch = await db.invitationDispatch.findUniqueOrThrow({ where: { id: held.id } });
+    expect(await sendKioskInvitation(dispatch.recipientId)).toBe("sent");
+    expect(await sendKioskInvitation(dispatch.recipientId)).toBe("already-dispatched");
+    expect(await sendsTo("family.shared@example.com")).toHaveLength(1);
+  });
+
+  it("uses the campaign's own e-mail wording when one is saved, with the same placeholders", async () => {
+    await saveTemplate(
+      campaignId,
+      {
+        channel: "EMAIL",
+        subject: "Your invitation from ((trust name))",
+        body: "Hello ((name)). Join here: ((join link)) (codes ((invitation code)) and ((access code))), before ((expiry date)).",
+      },
+      { actor: SYSTEM_ACTOR, clientAddress: null },
+    );
+    const [patient] = await patients("eligible", 8).then((list) => list.slice(7));
+    const step = await identify(patient!);
+    const email = "kiosk.wording@example.com";
+    await submit({
+      intent: "email",
+      visitId: step.body.visitId as string,
+      email,
+      emailAgain: email,
+    });
+    const db = await prisma();
+    const recipient = await db.recipient.findFirstOrThrow({ where: { campaignId, email } });
+    expect(await sendKioskInvitation(recipient.id)).toBe("sent");
+    const [sent] = await sendsTo(email);
+    const stored = await db.recipient.findUniqueOrThrow({ where: { id: recipient.id } });
+    const connection = await db.campaign.findUniqueOrThrow({
+      where: { id: campaignId },
+      select: { pkbConnection: { select: { label: true } } },
+    });
+    expect(sent!.personalisation!.subject).toBe(
+      `Your invitation from ${connection.pkbConnection.label}`,
+    );
+    const body = sent!.personalisation!.body!;
+    expect(body).toMatch(
+      /^Hello [^.]+\. Join here: \S+\/join\?t1=(\w{10})&t2=(\w{10})&e=kiosk\.wording%40example\.com \(codes \1 and \2\), before /,
+    );
+    expect(body).toContain(`before ${longDate(stored.tokenExpiresAt!)}.`);
+    expect(body).not.toContain("((");
   });
 
   it("is refused to staff roles, and other staff pages are refused to the kiosk", async () => {

@@ -57,13 +57,18 @@ export async function addLetter(
   doc.font("Helvetica").fontSize(9).fillColor(GREY);
   doc.text("Patients Know Best invitations", { width: right - 20 * MM, align: "right" });
 
-  // Address window.
+  // Address window: the addressee's name, then the address (Royal Mail: name on the first line).
   doc.font("Helvetica").fontSize(11).fillColor(TEXT);
-  doc.text([...row.address, row.postcode].join("\n"), ADDRESS_WINDOW.x, ADDRESS_WINDOW.y, {
-    width: ADDRESS_WINDOW.width,
-    height: ADDRESS_WINDOW.height,
-    lineGap: 1,
-  });
+  doc.text(
+    [row.values.name, ...row.address, row.postcode].join("\n"),
+    ADDRESS_WINDOW.x,
+    ADDRESS_WINDOW.y,
+    {
+      width: ADDRESS_WINDOW.width,
+      height: ADDRESS_WINDOW.height,
+      lineGap: 1,
+    },
+  );
 
   // Date and reference, beside the window.
   const metaX = 125 * MM;
@@ -96,7 +101,11 @@ export async function addLetter(
     });
   }
 
-  // Footer.
+  // Footer, inside the bottom margin: pdfkit starts a new page for text placed below the margin,
+  // which made every letter two pages (the second holding only this line) until the browser test
+  // counted them. The margin is lifted for this one line and put back.
+  const bottomMargin = doc.page.margins.bottom;
+  doc.page.margins.bottom = 0;
   doc.fontSize(8).fillColor(GREY);
   doc.text(
     `Invitation codes are personal: do not share them. They stop working on ${row.values["expiry date"]}.`,
@@ -104,6 +113,7 @@ export async function addLetter(
     doc.page.height - 20 * MM,
     { width: right - 20 * MM, align: "center", lineBreak: false },
   );
+  doc.page.margins.bottom = bottomMargin;
 }
 
 /** Streams a whole batch as one PDF: pages are written as they are made (backpressure-free). */

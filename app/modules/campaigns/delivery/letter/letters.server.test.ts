@@ -84,7 +84,10 @@ describe("letters", () => {
     await expect(createFileBatch(campaignId, "LETTER", context)).rejects.toBeInstanceOf(
       DeliveryActionError,
     );
-    const text = pdfText(await renderPdf(campaignId, batch.batchId));
+    const pdf = await renderPdf(campaignId, batch.batchId);
+    // One A4 page per letter: the footer once spilled onto a page of its own.
+    expect(pdf.toString("latin1").match(/\/Type \/Page\b/g)).toHaveLength(2);
+    const text = pdfText(pdf);
     expect(text).toContain("Dear Ada Lovelace,");
     expect(text).toContain(codes[0]!.t1);
     expect(text).toContain(codes[2]!.t2);
