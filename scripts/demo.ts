@@ -6,11 +6,13 @@ import path from "node:path";
 import { openDatabase, setDatabase } from "../app/platform/db.server.ts";
 import { upsertStaffAccount } from "../app/modules/auth/staff-seed.server.ts";
 import { saveTwoStepPolicy } from "../app/modules/auth/two-step/policy.server.ts";
+import { loadSsoConfig, saveSsoSettings } from "../app/modules/auth/sso/settings.server.ts";
 import { SYSTEM_ACTOR } from "../app/modules/audit/audit.server.ts";
 import { endpointsForOrigin } from "../app/modules/pkb/endpoints.ts";
 import { ensureConnection } from "../app/modules/pkb/connections.server.ts";
 import type { Role } from "../app/generated/prisma/enums.ts";
 import { startSandbox } from "../sandbox/src/server.ts";
+import { startTrustIdp, type RunningTrustIdp } from "../sandbox/src/idp/server.ts";
 
 /**
  * `npm run demo`: everything on this machine with no set-up — builds the portal, prepares the
@@ -21,6 +23,7 @@ import { startSandbox } from "../sandbox/src/server.ts";
 const DATA_DIR = path.resolve(process.env.PKB_DESK_DEMO_DIR ?? "data");
 const PORT = Number(process.env.PORT ?? 3000);
 const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 4010);
+const IDP_PORT = Number(process.env.IDP_PORT ?? 4011);
 
 interface DemoState {
   sessionSecret: string;
@@ -79,6 +82,11 @@ async function main() {
   console.log("Starting the PKB sandbox…");
   const callback = `http://localhost:${PORT}/pkb/oauth/callback`;
   const sandbox = await startSandbox({ port: SANDBOX_PORT, extraRedirectUris: [callback] });
+  console.log("Starting the trust's identity provider…");
+  const idp = await startTrustIdp({
+    port: IDP_PORT,
+    extraRedirectUris: [`http://localhost:${PORT}/auth/sso/callback`],
+  });
 
   const dataDir = path.join(DATA_DIR, "pglite");
   console.log("Preparing the embedded database…");
@@ -104,6 +112,7 @@ async function main() {
       { actor: SYSTEM_ACTOR, clientAddress: null },
     );
   }
+  await connectTrustIdp(idp);
   const trust = sandbox.organisations[0]!;
   const client = (kind: "user" | "system" | "aggregated") => {
     const found = sandbox.clients.find((candidate) => candidate.kind === kind);
@@ -146,16 +155,17 @@ async function main() {
 
   const stop = async () => {
     portal.kill("SIGTERM");
-    await sandbox.close();
+    await Promise.all([sandbox.close(), idp.close()]);
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
   portal.on("exit", (code) => {
-    void sandbox.close().finally(() => process.exit(code ?? 0));
+    void Promise.all([sandbox.close(), idp.close()]).finally(() => process.exit(code ?? 0));
   });
 
   await waitForReady(`http://localhost:${PORT}/readyz`);
   const width = Math.max(...DEMO_STAFF.map((staff) => staff.email.length));
+  const idpWidth = Math.max(...idp.identities.map((person) => person.email.length));
   console.log(`
 ────────────────────────────────────────────────────────────────────────
  PKB Desk demo is running (embedded database in ${path.relative(process.cwd(), dataDir)})
@@ -166,6 +176,11 @@ async function main() {
  Sign in to the portal with any of these (password for all: ${state.password}):
 ${DEMO_STAFF.map((staff) => `   ${staff.email.padEnd(width)}  ${staff.role.toLowerCase().replace("_", " ")}`).join("\n")}
 
+ Or press "Sign in with your trust account" and sign in at the trust's identity provider
+ (${idp.issuer}, a sandbox) as one of these (password for all: ${idp.identities[0]!.password}):
+${idp.identities.map((person) => `   ${person.email.padEnd(idpWidth)}  ${person.about}`).join("\n")}
+ Their groups give them their role and team on first sign-in (Administration → Single sign-on).
+
  Two-step sign-in is not required for the demo accounts; turn it on for a role under
  "Sign-in security", or for yourself under "Your account" → two-step sign-in.
 
@@ -174,6 +189,34 @@ ${DEMO_STAFF.map((staff) => `   ${staff.email.padEnd(width)}  ${staff.role.toLow
 
  Stop with Ctrl+C.
 ────────────────────────────────────────────────────────────────────────`);
+}
+
+/**
+ * "Sign in with your trust account" against the sandbox's identity provider: issuer, client, the
+ * trust's domain and its group → role and team lines. Stored on first start; later starts only
+ * follow the provider's address and client (an admin's other choices, e.g. SSO only, are kept),
+ * unless the admin pointed single sign-on at another provider.
+ */
+async function connectTrustIdp(idp: RunningTrustIdp) {
+  const existing = await loadSsoConfig();
+  if (existing && !/^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(existing.issuer)) return;
+  const mapping = idp.suggestedMapping;
+  await saveSsoSettings(
+    {
+      enabled: existing?.enabled ?? true,
+      issuer: idp.issuer,
+      clientId: idp.client.id,
+      clientSecret: idp.client.secret,
+      allowedDomains: existing?.allowedDomains ?? [...mapping.allowedDomains],
+      unknownUsers: existing?.unknownUsers ?? "CREATE",
+      defaultRole: existing?.defaultRole ?? "VIEWER",
+      groupRoles: existing?.groupRoles ?? mapping.groupRoles.map((line) => ({ ...line })),
+      groupTeams: existing?.groupTeams ?? mapping.groupTeams.map((line) => ({ ...line })),
+      ssoOnly: existing?.ssoOnly ?? false,
+      breakGlassEmails: existing?.breakGlassEmails ?? [],
+    },
+    { actor: SYSTEM_ACTOR, clientAddress: null },
+  );
 }
 
 async function waitForReady(url: string) {

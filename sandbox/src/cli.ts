@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { clientsFileSchema } from "./config.ts";
 import { parseFaultFlag, type FaultTable } from "./faults.ts";
+import { startTrustIdp, type RunningTrustIdp } from "./idp/server.ts";
 import { DEFAULT_NOTIFY_API_KEY, DEFAULT_NOTIFY_TEMPLATES } from "./notify/config.ts";
 import { startSandbox, type SandboxOptions } from "./server.ts";
 
@@ -27,6 +28,9 @@ Usage: npm run sandbox -- [options]
   --strict-identifiers     reject bad check digits with 400 instead of "Not found"
   --notify-callback URL    where the Notify stand-in POSTs delivery receipts
   --notify-callback-token T  the bearer token it sends with them (10+ characters)
+  --idp-port N             the trust identity provider's port (default 4011; 0 = random)
+  --idp-redirect-uri URI   extra redirect URI for the portal's SSO client (repeatable)
+  --without-idp            do not start the trust identity provider
   --help
 `;
 
@@ -50,6 +54,9 @@ function main(): void {
       "strict-identifiers": { type: "boolean" },
       "notify-callback": { type: "string" },
       "notify-callback-token": { type: "string" },
+      "idp-port": { type: "string" },
+      "idp-redirect-uri": { type: "string", multiple: true },
+      "without-idp": { type: "boolean" },
       help: { type: "boolean" },
     },
     allowPositionals: false,
@@ -100,8 +107,17 @@ function main(): void {
     ).clients;
   }
   const started = Date.now();
-  startSandbox(options).then(
-    (sandbox) => {
+  const idpPort = int("idp-port", values["idp-port"]) ?? 4011;
+  const startIdp = (): Promise<RunningTrustIdp | null> =>
+    values["without-idp"]
+      ? Promise.resolve(null)
+      : startTrustIdp({
+          port: idpPort,
+          ...(values.host ? { host: values.host } : {}),
+          ...(values["idp-redirect-uri"] ? { extraRedirectUris: values["idp-redirect-uri"] } : {}),
+        });
+  Promise.all([startSandbox(options), startIdp()]).then(
+    ([sandbox, idp]) => {
       const s = sandbox.summary();
       console.log(
         `PKB sandbox listening on ${sandbox.url}  (population built in ${Date.now() - started} ms)`,
@@ -132,12 +148,23 @@ function main(): void {
       console.log(
         `  controls: ${sandbox.url}/_sandbox  (header X-Sandbox-Admin-Key: ${sandbox.adminKey})`,
       );
+      if (idp) {
+        console.log(`Trust identity provider (OpenID Connect) listening on ${idp.issuer}`);
+        console.log(`  issuer: ${idp.issuer}  (discovery: /.well-known/openid-configuration)`);
+        console.log(
+          `  portal client: ${idp.client.id} / ${idp.client.secret}  redirect ${idp.client.redirectUris.join(" ")}`,
+        );
+        console.log("  staff (e-mail / password):");
+        for (const person of idp.identities) {
+          console.log(`    ${person.email} / ${person.password}  ${person.about}`);
+        }
+      }
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) return;
         stopping = true;
         console.log(`\n${signal}: stopping the sandbox`);
-        sandbox.close().then(
+        Promise.all([sandbox.close(), idp?.close()]).then(
           () => process.exit(0),
           () => process.exit(1),
         );

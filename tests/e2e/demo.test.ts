@@ -26,13 +26,14 @@ afterAll(async () => {
 describe("npm run demo", () => {
   it("starts the sandbox and the portal, prints both addresses, and the printed admin sign-in works", async () => {
     dir = await mkdtemp(path.join(tmpdir(), "pkbdesk-demo-"));
-    const [port, sandboxPort] = [await freePort(), await freePort()];
+    const [port, sandboxPort, idpPort] = [await freePort(), await freePort(), await freePort()];
     let output = "";
     demo = spawn("npm", ["run", "demo"], {
       env: {
         ...process.env,
         PORT: String(port),
         SANDBOX_PORT: String(sandboxPort),
+        IDP_PORT: String(idpPort),
         PKB_DESK_DEMO_DIR: dir,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -66,6 +67,20 @@ describe("npm run demo", () => {
       await page.getByRole("button", { name: "Sign in" }).click();
       await expect.poll(() => page.locator("h1").textContent()).toContain("Hello, Alex Admin");
       await screenshot(page, "demo-admin-home");
+
+      // "Sign in with your trust account" works too: the printed identity provider and person.
+      expect(output).toContain(`(http://127.0.0.1:${idpPort}, a sandbox)`);
+      const idpPassword = /password for all: (\S+)\):\n\s+(\S+@riverside\.nhs\.test)/.exec(output);
+      expect(idpPassword).toBeTruthy();
+      const staff = await browser.newPage();
+      await staff.goto(`http://localhost:${port}/login`);
+      await staff.getByRole("button", { name: "Sign in with your trust account" }).click();
+      await staff.waitForURL((url) => url.port === String(idpPort));
+      await staff.getByLabel("E-mail address").fill(idpPassword![2]!);
+      await staff.getByLabel("Password").fill(idpPassword![1]!);
+      await staff.getByRole("button", { name: "Sign in", exact: true }).click();
+      await staff.getByRole("button", { name: "Allow", exact: true }).click();
+      await expect.poll(() => staff.locator("h1").textContent()).toContain("Hello, Morgan Price");
     } finally {
       await browser.close();
     }

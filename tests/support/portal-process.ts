@@ -73,7 +73,9 @@ export async function startPortal(
   await prepare?.(database);
   await database.close();
 
-  const port = await freePort();
+  // A test that must know the address before the start (e.g. to register it with an identity
+  // provider) passes PORT; APP_ORIGIN follows it.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   let output = "";
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
     env: {
