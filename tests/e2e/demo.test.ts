@@ -64,7 +64,7 @@ describe("npm run demo", () => {
       await page.goto(`http://localhost:${port}/`);
       await page.getByLabel("E-mail address").fill("admin@demo.pkbdesk.test");
       await page.getByLabel("Password").fill(password!);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await expect.poll(() => page.locator("h1").textContent()).toContain("Hello, Alex Admin");
       await screenshot(page, "demo-admin-home");
 
