@@ -72,6 +72,7 @@ async function roundTrip(claims: ForgedClaims = {}) {
   return {
     browserCookie,
     query,
+    nonce: authorize.searchParams.get("nonce")!,
     callback: (q = query, cookieHeader = browserCookie) =>
       settle(async () =>
         callbackLoader({
@@ -178,6 +179,22 @@ describe("sign-in through the trust's identity provider", () => {
     expect(sessionCookieOf(await third.callback(third.query, other.browserCookie))).toBeNull();
     expect(sessionCookieOf(await third.callback(third.query, ""))).toBeNull();
     expect(await lastFailure()).toBe("state");
+  });
+
+  it("refuses an ID token replayed from a finished round trip (its nonce was already spent)", async () => {
+    const first = await roundTrip({ sub: "nonce-replay", email: "nonce.replay@trust.nhs.test" });
+    expect(sessionCookieOf(await first.callback())).not.toBeNull();
+    // A new round trip whose provider answer carries the first trip's nonce, as a replayed token would.
+    const second = await roundTrip({
+      sub: "nonce-replay",
+      email: "nonce.replay@trust.nhs.test",
+      nonce: first.nonce,
+    });
+    expect(second.nonce).not.toBe(first.nonce);
+    const response = await second.callback();
+    expect(sessionCookieOf(response)).toBeNull();
+    expect(response.headers.get("Location")).toBe("/login");
+    expect(await lastFailure()).toBe("token");
   });
 
   it.each([
