@@ -117,7 +117,10 @@ describe("two-step sign-in for an administrator", () => {
     await checkPage(page, "recovery-step");
     await useRecoveryCode(page, recovery[0]!);
     // The label also says "Recovery code": wait for the error summary itself.
-    await page.getByRole("alert").filter({ hasText: /recovery code/i }).waitFor();
+    await page
+      .getByRole("alert")
+      .filter({ hasText: /recovery code/i })
+      .waitFor();
     expect(new URL(page.url()).pathname).toBe("/login/two-step");
     const summary = (await page.getByRole("alert").allTextContents()).join(" ");
     expect(summary).toMatch(/recovery code/i);
