@@ -82,13 +82,25 @@ export async function attemptLogin(input: {
 
   const user = await db.user.findUnique({
     where: { email },
-    select: { id: true, passwordHash: true, disabledAt: true, displayName: true },
+    select: {
+      id: true,
+      passwordHash: true,
+      disabledAt: true,
+      approvalPendingSince: true,
+      displayName: true,
+    },
   });
   const passwordMatches = await verifyPassword(
     user?.passwordHash ?? (await decoyPasswordHash()),
     input.password,
   );
-  if (!user || !user.passwordHash || user.disabledAt || !passwordMatches) {
+  // An account awaiting approval (created by a first trust sign-in) does not sign in either way.
+  const refusedAccount = user?.disabledAt
+    ? "disabled"
+    : user?.approvalPendingSince
+      ? "pending-approval"
+      : null;
+  if (!user || !user.passwordHash || refusedAccount || !passwordMatches) {
     await db.$transaction(async (tx) => {
       await recordAudit(tx, {
         actor: { id: null, label: "anonymous" },
@@ -97,7 +109,7 @@ export async function attemptLogin(input: {
         entityId: user?.id ?? null,
         clientAddress: input.clientAddress,
         details: {
-          reason: !user ? "unknown-account" : user.disabledAt ? "disabled" : "bad-password",
+          reason: !user ? "unknown-account" : (refusedAccount ?? "bad-password"),
           delayedMs,
         },
       });

@@ -21,7 +21,8 @@ export const NewUserSchema = z.object({
 
 export const EditUserSchema = z.discriminatedUnion("intent", [
   z.object({
-    intent: z.literal("update-access"),
+    // "approve" saves the same fields and lets an account pending approval sign in
+    intent: z.enum(["update-access", "approve"]),
     displayName: z.string().trim().min(1, "Enter the person's name").max(120),
     role: RoleSchema,
     teamIds,

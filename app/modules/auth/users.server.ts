@@ -54,15 +54,21 @@ async function storeSetupToken(
 export async function listUsers() {
   const db = await prisma();
   return db.user.findMany({
-    orderBy: [{ disabledAt: { sort: "asc", nulls: "first" } }, { displayName: "asc" }],
+    orderBy: [
+      { approvalPendingSince: { sort: "asc", nulls: "last" } },
+      { disabledAt: { sort: "asc", nulls: "first" } },
+      { displayName: "asc" },
+    ],
     select: {
       id: true,
       email: true,
       displayName: true,
       role: true,
       disabledAt: true,
+      approvalPendingSince: true,
       lastLoginAt: true,
       passwordHash: true,
+      _count: { select: { ssoIdentities: true } },
       memberships: { select: { team: { select: { id: true, name: true } } } },
     },
   });
@@ -78,9 +84,11 @@ export async function getUser(id: string) {
       displayName: true,
       role: true,
       disabledAt: true,
+      approvalPendingSince: true,
       lastLoginAt: true,
       createdAt: true,
       passwordHash: true,
+      _count: { select: { ssoIdentities: true } },
       memberships: { select: { teamId: true } },
       sessions: {
         where: { revokedAt: null, expiresAt: { gt: now() } },
@@ -88,6 +96,26 @@ export async function getUser(id: string) {
       },
     },
   });
+}
+
+export type UserStatus =
+  | "Active"
+  | "Disabled"
+  | "Waiting for approval"
+  | "Awaiting password"
+  | "Signs in with trust account";
+
+/** The one status an admin sees for an account, on the list and on its own page. */
+export function userStatus(user: {
+  disabledAt: Date | null;
+  approvalPendingSince: Date | null;
+  passwordHash: string | null;
+  _count: { ssoIdentities: number };
+}): UserStatus {
+  if (user.disabledAt) return "Disabled";
+  if (user.approvalPendingSince) return "Waiting for approval";
+  if (user.passwordHash) return "Active";
+  return user._count.ssoIdentities > 0 ? "Signs in with trust account" : "Awaiting password";
 }
 
 /** Creates an account and returns the one-time set-password token for it. */
@@ -227,22 +255,34 @@ export async function setUserDisabled(
   });
 }
 
+/**
+ * Saves name, role and teams. With `approve`, also lets an account that a first trust sign-in
+ * created "pending approval" sign in from now on (audited as its own action).
+ */
 export async function updateUserAccess(
   userId: string,
-  input: { role: Role; teamIds: string[]; displayName: string },
+  input: { role: Role; teamIds: string[]; displayName: string; approve?: boolean },
   context: Context,
 ): Promise<void> {
   const db = await prisma();
   await translateConstraintErrors(() =>
     db.$transaction(async (tx) => {
-      const user = await tx.user.findUnique({ where: { id: userId }, select: { role: true } });
+      const user = await tx.user.findUnique({
+        where: { id: userId },
+        select: { role: true, approvalPendingSince: true },
+      });
       if (!user) throw new UserError("No such user");
+      const approving = Boolean(input.approve && user.approvalPendingSince);
       if (context.actor.id === userId && user.role === "ADMIN" && input.role !== "ADMIN") {
         throw new UserError("You cannot remove your own administrator role", "role");
       }
       await tx.user.update({
         where: { id: userId },
-        data: { role: input.role, displayName: input.displayName.trim() },
+        data: {
+          role: input.role,
+          displayName: input.displayName.trim(),
+          ...(approving ? { approvalPendingSince: null } : {}),
+        },
       });
       await tx.teamMembership.deleteMany({ where: { userId, teamId: { notIn: input.teamIds } } });
       await tx.teamMembership.createMany({
@@ -251,7 +291,7 @@ export async function updateUserAccess(
       });
       await recordAudit(tx, {
         ...context,
-        action: "user.update-access",
+        action: approving ? "user.approve" : "user.update-access",
         entityType: "user",
         entityId: userId,
         details: { role: input.role, previousRole: user.role, teams: input.teamIds },

@@ -217,6 +217,11 @@ export default function SsoSettingsPage() {
                 label: "Create their account with the role and teams their groups map to",
               },
               {
+                value: SsoUnknownUserPolicy.PENDING_APPROVAL,
+                label:
+                  "Create them as a viewer in no team, waiting for an administrator's approval",
+              },
+              {
                 value: SsoUnknownUserPolicy.REFUSE,
                 label: "Refuse: an administrator creates accounts first",
               },

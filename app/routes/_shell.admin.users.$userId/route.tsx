@@ -18,6 +18,8 @@ import {
   setUserDisabled,
   updateUserAccess,
   UserError,
+  userStatus,
+  type UserStatus,
 } from "~/modules/auth/users.server.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
 import { redirectWithToast } from "~/platform/toast.server.ts";
@@ -45,7 +47,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       role: user.role,
       teamIds: user.memberships.map((membership) => membership.teamId),
       disabled: Boolean(user.disabledAt),
-      hasPassword: Boolean(user.passwordHash),
+      status: userStatus(user),
+      pendingSince: user.approvalPendingSince ? formatUkDateTime(user.approvalPendingSince) : null,
       lastLogin: user.lastLoginAt ? formatUkDateTime(user.lastLoginAt) : "Never",
       created: formatUkDateTime(user.createdAt),
       liveSessions: user.sessions.length,
@@ -78,6 +81,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
       case "update-access":
         await updateUserAccess(user.id, parsed.data, context);
         return redirectWithToast(back, { kind: "success", message: "Role, teams and name saved." });
+      case "approve":
+        await updateUserAccess(user.id, { ...parsed.data, approve: true }, context);
+        return redirectWithToast(back, {
+          kind: "success",
+          message: `Approved. ${parsed.data.displayName} can sign in with their trust account now.`,
+        });
       case "disable": {
         const { sessionsEnded } = await setUserDisabled(user.id, true, context);
         return redirectWithToast(back, {
@@ -123,7 +132,8 @@ interface UserData {
     role: keyof typeof ROLE_LABELS;
     teamIds: string[];
     disabled: boolean;
-    hasPassword: boolean;
+    status: UserStatus;
+    pendingSince: string | null;
     lastLogin: string;
     created: string;
     liveSessions: number;
@@ -147,7 +157,10 @@ export default function EditUser() {
       <Panel>
         <dl className="grid gap-x-8 gap-y-2 sm:grid-cols-[12rem_1fr]">
           <dt className="font-bold">Status</dt>
-          <dd>{user.disabled ? "Disabled" : user.hasPassword ? "Active" : "Awaiting password"}</dd>
+          <dd>
+            {user.status}
+            {user.pendingSince ? ` since ${user.pendingSince}` : null}
+          </dd>
           <dt className="font-bold">Last signed in</dt>
           <dd>{user.lastLogin}</dd>
           <dt className="font-bold">Signed-in sessions</dt>
@@ -159,10 +172,22 @@ export default function EditUser() {
       {canEdit ? (
         <>
           <Panel>
-            <h2 className="mb-4 text-xl font-bold">Name, role and teams</h2>
+            <h2 className="mb-4 text-xl font-bold">
+              {user.pendingSince ? "Approve this account" : "Name, role and teams"}
+            </h2>
+            {user.pendingSince ? (
+              <p className="mb-4">
+                {user.displayName} signed in with their trust account and has no PKB Desk access
+                yet. Check who they are, choose their role and teams, then approve.
+              </p>
+            ) : null}
             <Form method="post" noValidate>
               <CsrfInput />
-              <input type="hidden" name="intent" value="update-access" />
+              <input
+                type="hidden"
+                name="intent"
+                value={user.pendingSince ? "approve" : "update-access"}
+              />
               <TextField
                 id="displayName"
                 name="displayName"
@@ -184,7 +209,9 @@ export default function EditUser() {
                 options={teams}
                 defaultChecked={user.teamIds}
               />
-              <Button>Save changes</Button>
+              <Button>
+                {user.pendingSince ? "Approve with this role and teams" : "Save changes"}
+              </Button>
             </Form>
           </Panel>
           <Panel>

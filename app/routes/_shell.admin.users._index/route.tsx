@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { PageHeading, Panel } from "~/components/ui/page-heading.tsx";
 import { requirePermission } from "~/modules/auth/guard.server.ts";
 import { hasPermission, ROLE_LABELS, type RouteAccess } from "~/modules/auth/permissions.ts";
-import { listUsers } from "~/modules/auth/users.server.ts";
+import { listUsers, userStatus } from "~/modules/auth/users.server.ts";
 import { formatUkDateTime } from "~/platform/uk-time.ts";
 import { HeaderRow, Th } from "~/components/ui/table.tsx";
 
@@ -22,7 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       email: user.email,
       role: ROLE_LABELS[user.role],
       teams: user.memberships.map((membership) => membership.team.name),
-      status: user.disabledAt ? "Disabled" : user.passwordHash ? "Active" : "Awaiting password",
+      status: userStatus(user),
       lastLogin: user.lastLoginAt ? formatUkDateTime(user.lastLoginAt) : "Never",
     })),
   });
@@ -98,7 +98,7 @@ export default function Users() {
 
 function StatusTag({ status }: { status: string }) {
   const style =
-    status === "Active"
+    status === "Active" || status === "Signs in with trust account"
       ? "bg-[#cce5d8] text-[#00401e] border-[#00401e]"
       : status === "Disabled"
         ? "bg-[#f7d4d1] text-[#6b140e] border-[#6b140e]"

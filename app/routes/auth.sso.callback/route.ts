@@ -33,6 +33,8 @@ const MESSAGES: Record<SsoFailure, string> = {
   domain:
     "Your trust account's e-mail address is not one PKB Desk accepts. Ask a PKB Desk administrator.",
   "unknown-user": "You have no PKB Desk account yet. Ask a PKB Desk administrator to create one.",
+  "pending-approval":
+    "Your PKB Desk account is waiting for an administrator to approve it. Ask a PKB Desk administrator, then sign in again.",
   disabled: "Your PKB Desk account is disabled. Ask a PKB Desk administrator.",
 };
 

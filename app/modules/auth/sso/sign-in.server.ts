@@ -31,6 +31,7 @@ export type SsoFailure =
   | "email-unverified"
   | "domain"
   | "unknown-user"
+  | "pending-approval"
   | "disabled";
 
 export class SsoError extends Error {
@@ -222,9 +223,16 @@ async function complete(
     }
     if (!user) {
       if (config.unknownUsers === "REFUSE") return { refused: "unknown-user" };
-      const role = roleForGroups(groups, config.groupRoles, config.defaultRole);
-      const teamNames = teamsForGroups(groups, config.groupTeams);
-      user = await tx.user.create({ data: { email, displayName: name, role } });
+      // "Pending approval": a viewer in no team, who cannot sign in until an admin approves the
+      // account with a role and teams; the directory's groups are not trusted for it.
+      const pending = config.unknownUsers === "PENDING_APPROVAL";
+      const role = pending
+        ? "VIEWER"
+        : roleForGroups(groups, config.groupRoles, config.defaultRole);
+      const teamNames = pending ? [] : teamsForGroups(groups, config.groupTeams);
+      user = await tx.user.create({
+        data: { email, displayName: name, role, approvalPendingSince: pending ? now() : null },
+      });
       for (const teamName of teamNames) {
         const team = await tx.team.upsert({
           where: { name: teamName },
@@ -243,10 +251,11 @@ async function complete(
         entityType: "user",
         entityId: user.id,
         clientAddress: meta.clientAddress,
-        details: { via: "sso", role, teams: teamNames.length },
+        details: { via: "sso", role, teams: teamNames.length, pendingApproval: pending },
       });
     }
     if (user.disabledAt) return { refused: "disabled" };
+    if (user.approvalPendingSince) return { refused: "pending-approval" };
     if (meta.previousSessionToken) {
       await endSession(hashSessionToken(meta.previousSessionToken), "replaced", tx);
     }

@@ -12,6 +12,9 @@ import {
 import { csrfCookie, get, post, settle } from "../../../../tests/support/requests.ts";
 import { getActiveSession } from "../session.server.ts";
 import { upsertStaffAccount } from "../staff-seed.server.ts";
+import { updateUserAccess } from "../users.server.ts";
+import { attemptLogin } from "../login.server.ts";
+import { hashPassword } from "../password.server.ts";
 import { saveTwoStepPolicy } from "../two-step/policy.server.ts";
 import { emailDomainAllowed, roleForGroups, teamsForGroups } from "./mapping.ts";
 import { saveSsoSettings, SsoSettingsError, type SsoSettingsInput } from "./settings.server.ts";
@@ -133,6 +136,65 @@ describe("sign-in through the trust's identity provider", () => {
     const secondSession = await getActiveSession(get("/", { cookie: sessionCookieOf(second)! }));
     expect(secondSession?.user.id).toBe(session!.user.id);
     expect(secondSession?.user.role).toBe("REQUEST_HANDLER");
+  });
+
+  it("creates an unknown person as a viewer in no team who cannot sign in until an admin approves", async () => {
+    await saveSsoSettings(settings({ unknownUsers: "PENDING_APPROVAL" }), admin);
+    const claims = {
+      sub: "pending-1",
+      email: "pat.pending@trust.nhs.test",
+      name: "Pat Pending",
+      groups: ["pkb-desk-leads", "cardiology"],
+    };
+    const first = await (await roundTrip(claims)).callback();
+    expect(sessionCookieOf(first)).toBeNull();
+    expect(first.headers.get("Location")).toBe("/login");
+    expect(await lastFailure()).toBe("pending-approval");
+    const db = await prisma();
+    const created = await db.user.findUniqueOrThrow({
+      where: { email: "pat.pending@trust.nhs.test" },
+      include: { memberships: true },
+    });
+    // The directory's groups would make a team lead in cardiology: not before an admin says so.
+    expect(created).toMatchObject({ role: "VIEWER", memberships: [] });
+    expect(created.approvalPendingSince).not.toBeNull();
+
+    // Still waiting on a second try; nor does a password (were one ever set) get round it.
+    expect(sessionCookieOf(await (await roundTrip(claims)).callback())).toBeNull();
+    expect(await lastFailure()).toBe("pending-approval");
+    const strong = "tangerine-viaduct-harmonica-47";
+    await db.user.update({
+      where: { id: created.id },
+      data: { passwordHash: await hashPassword(strong) },
+    });
+    const local = await attemptLogin({
+      email: created.email,
+      password: strong,
+      clientAddress: "192.0.2.7",
+      userAgent: null,
+    });
+    expect(local.ok).toBe(false);
+    const refusedLocal = await db.auditEvent.findFirstOrThrow({
+      where: { action: "auth.login-failed", entityId: created.id },
+    });
+    expect(refusedLocal.details).toMatchObject({ reason: "pending-approval" });
+
+    const team = await db.team.upsert({
+      where: { name: "Cardiology appointments" },
+      create: { name: "Cardiology appointments" },
+      update: {},
+    });
+    await updateUserAccess(
+      created.id,
+      { displayName: "Pat Pending", role: "TEAM_LEAD", teamIds: [team.id], approve: true },
+      admin,
+    );
+    expect(
+      await db.auditEvent.count({ where: { action: "user.approve", entityId: created.id } }),
+    ).toBe(1);
+    const approved = await (await roundTrip(claims)).callback();
+    const session = await getActiveSession(get("/", { cookie: sessionCookieOf(approved)! }));
+    expect(session?.user).toMatchObject({ id: created.id, role: "TEAM_LEAD", teamIds: [team.id] });
   });
 
   it("links an existing account by verified e-mail, and refuses a disabled one", async () => {
