@@ -348,7 +348,7 @@ describe("invitation delivery", () => {
       .poll(() => statusText(page))
       .toContain(`Made a batch of ${WITH_ADDRESS.length} letters`);
     // The patient without an address is named, with the reason.
-    expect(await page.getByText("1 patients cannot be sent a letter").count()).toBe(1);
+    expect(await page.getByText("1 patient cannot be sent a letter").count()).toBe(1);
     await checkPage(page, "letter-batch");
 
     const pdf = await downloadFile(page, "Letters (PDF)");

@@ -19,6 +19,7 @@ import {
 import {
   CHANNEL_LABELS,
   CHANNELS,
+  COUNTED_CHANNELS,
   STATE_LABELS,
   STATES,
 } from "~/modules/campaigns/delivery/labels.ts";
@@ -187,7 +188,7 @@ export default function DeliveryPage() {
   const generated = campaign.state === "GENERATED";
   const running = waves.filter((w) => w.state === "RUNNING");
   useAutoRefresh(running.length > 0);
-  const visibleStates = STATES.filter((s) => CHANNELS.some((c) => counts[c][s] > 0));
+  const visibleStates = STATES.filter((s) => COUNTED_CHANNELS.some((c) => counts[c][s] > 0));
   return (
     <>
       <p className="mb-4 flex gap-6">
@@ -223,7 +224,7 @@ export default function DeliveryPage() {
               ))}
             </HeaderRow>
             <tbody>
-              {CHANNELS.map((c) => (
+              {COUNTED_CHANNELS.map((c) => (
                 <tr key={c} className="border-b border-nhs-pale-grey">
                   <th scope="row" className="py-2 pr-4 font-bold">
                     {CHANNEL_LABELS[c]}
@@ -297,7 +298,8 @@ export default function DeliveryPage() {
           {noAddress.count > 0 ? (
             <details className="mt-3">
               <summary className="cursor-pointer font-bold">
-                {noAddress.count.toLocaleString("en-GB")} patients cannot be sent a letter
+                {noAddress.count.toLocaleString("en-GB")}{" "}
+                {noAddress.count === 1 ? "patient cannot" : "patients cannot"} be sent a letter
               </summary>
               <p className="mt-1">{noAddress.reason}</p>
               <ul className="mt-1 list-disc pl-6">

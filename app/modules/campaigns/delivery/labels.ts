@@ -22,6 +22,9 @@ export const STATE_LABELS: Record<DispatchState, string> = {
 /** The channels and states the Delivery page counts (here, not in overview.server.ts: the page's
  * component uses them, and a server module must not reach the browser bundle). */
 export const CHANNELS = ["LETTER", "SMS", "EMAIL"] as const;
+/** The rows of "Invitations by channel": the file channels and the kiosk's e-mails, which are
+ * sent from the kiosk rather than from this page but are invitations all the same. */
+export const COUNTED_CHANNELS = [...CHANNELS, "KIOSK"] as const;
 export const STATES: DispatchState[] = [
   "CLAIMED",
   "SENT",

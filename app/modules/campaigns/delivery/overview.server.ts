@@ -1,12 +1,12 @@
 import type { DeliveryChannel, DispatchState } from "~/generated/prisma/enums.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { now } from "~/platform/clock.ts";
-import { CHANNELS, STATES } from "./labels.ts";
+import { CHANNELS, COUNTED_CHANNELS, STATES } from "./labels.ts";
 import { fileBatches } from "./letter/letter-rows.server.ts";
 
 /** What the Delivery page shows: counts, waves, the lists a person must act on, file batches. */
 
-export { CHANNELS, STATES };
+export { CHANNELS, COUNTED_CHANNELS, STATES };
 
 export const NO_ADDRESS_REASON =
   "No postal address: a letter needs the first address line and the postcode.";
@@ -63,12 +63,9 @@ export async function deliveryOverview(campaignId: string) {
     }),
   ]);
   const counts = Object.fromEntries(
-    CHANNELS.map((c) => [c, Object.fromEntries(STATES.map((s) => [s, 0]))]),
-  ) as Record<(typeof CHANNELS)[number], Record<DispatchState, number>>;
-  for (const g of groups) {
-    if (g.channel === "KIOSK") continue;
-    counts[g.channel][g.state] = g._count._all;
-  }
+    COUNTED_CHANNELS.map((c) => [c, Object.fromEntries(STATES.map((s) => [s, 0]))]),
+  ) as Record<(typeof COUNTED_CHANNELS)[number], Record<DispatchState, number>>;
+  for (const g of groups) counts[g.channel][g.state] = g._count._all;
   const batches = Object.fromEntries(
     await Promise.all(CHANNELS.map(async (c) => [c, await fileBatches(campaignId, c)] as const)),
   ) as Record<(typeof CHANNELS)[number], Awaited<ReturnType<typeof fileBatches>>>;
