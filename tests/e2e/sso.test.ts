@@ -4,8 +4,13 @@ import { saveSsoSettings } from "~/modules/auth/sso/settings.server.ts";
 import { setDatabase } from "~/platform/db.server.ts";
 import { startTrustIdp, type RunningTrustIdp } from "../../sandbox/src/idp/server.ts";
 import { launchChromium, ukContext } from "../support/browser.ts";
-import { pageChecker } from "../support/e2e-steps.ts";
-import { freePort, startPortal, type RunningPortal } from "../support/portal-process.ts";
+import { pageChecker, signIn } from "../support/e2e-steps.ts";
+import {
+  freePort,
+  STAFF_BY_ROLE,
+  startPortal,
+  type RunningPortal,
+} from "../support/portal-process.ts";
 
 /**
  * Staff single sign-on in Chromium (ADR 0017): the built portal and the sandbox's trust identity
@@ -153,5 +158,51 @@ describe("sign in with your trust account", () => {
     await checkPage(page, "refused-domain");
     const home = await page.goto(`${portal.url}/`);
     expect(new URL(home!.url()).pathname).toBe("/login");
+  });
+
+  it("under 'pending approval', a newcomer waits until an administrator approves them with a role", async () => {
+    const tom = person("viewer");
+    const admin = await (await ukContext(browser)).newPage();
+    await signIn(admin, portal.url, STAFF_BY_ROLE.ADMIN.email);
+    await admin.goto(`${portal.url}/admin/sso`);
+    await admin
+      .getByLabel("Someone signs in who has no PKB Desk account")
+      .selectOption("PENDING_APPROVAL");
+    await admin.getByRole("button", { name: "Save settings" }).click();
+    await admin.getByText("Single sign-on settings saved.").waitFor();
+
+    const signIntoPortal = async () => {
+      const page = await (await ukContext(browser)).newPage();
+      await pressTrustAccount(page);
+      await page.getByLabel("E-mail address").fill(tom.email);
+      await page.getByLabel("Password").fill(tom.password);
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.getByRole("button", { name: "Allow", exact: true }).click();
+      await page.waitForURL((url) => url.origin === portal.url);
+      return page;
+    };
+    const waiting = await signIntoPortal();
+    expect(new URL(waiting.url()).pathname).toBe("/login");
+    await waiting.getByText("waiting for an administrator to approve it").waitFor();
+    await checkPage(waiting, "pending-approval");
+
+    await admin.goto(`${portal.url}/admin/users`);
+    const row = admin.getByRole("row").filter({ hasText: tom.email });
+    expect(await row.textContent()).toContain("Waiting for approval");
+    await row.getByRole("link", { name: tom.name }).click();
+    await admin.getByRole("heading", { name: "Approve this account" }).waitFor();
+    await checkPage(admin, "admin-approve");
+    await admin.getByLabel("Role").selectOption({ label: "Team lead" });
+    await admin.getByLabel("Cardiology appointments").check();
+    await admin.getByRole("button", { name: "Approve with this role and teams" }).click();
+    await admin.getByText("can sign in with their trust account now").waitFor();
+
+    const approved = await signIntoPortal();
+    await approved.waitForURL((url) => url.pathname === "/");
+    expect(await approved.locator("h1").textContent()).toContain(`Hello, ${tom.name}`);
+    await approved.goto(`${portal.url}/account`);
+    const details = (await approved.locator("dl").first().textContent()) ?? "";
+    expect(details).toContain("Team lead");
+    expect(details).toContain("Cardiology appointments");
   });
 });
