@@ -2,7 +2,11 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { notFound, requireMutation } from "~/modules/auth/guard.server.ts";
 import type { RouteAccess } from "~/modules/auth/permissions.ts";
-import { postListRows, takePostList } from "~/modules/campaigns/hybrid-mail/post-list.server.ts";
+import {
+  postalAddressColumns,
+  postListRows,
+  takePostList,
+} from "~/modules/campaigns/hybrid-mail/post-list.server.ts";
 import { csvChunks, csvDownload } from "~/platform/csv-download.server.ts";
 import { prisma } from "~/platform/db.server.ts";
 
@@ -13,6 +17,11 @@ const HEADER = [
   "national_id",
   "given_name",
   "family_name",
+  "address_line_1",
+  "address_line_2",
+  "address_line_3",
+  "address_line_4",
+  "postcode",
   "invite_round",
   "sent_to_pkb_at",
 ];
@@ -40,6 +49,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
       row.recipient.nationalId,
       row.recipient.givenName,
       row.recipient.familyName,
+      // The printer posts these, so the address travels with each letter (same columns as the
+      // letter merge file).
+      ...postalAddressColumns(row.recipient),
       row.inviteRound,
       row.sentAt?.toISOString() ?? "",
     ]),

@@ -7,9 +7,16 @@ import { withTestDatabase } from "../../../../tests/support/database.ts";
 import { campaignReadReceipts, forgetCampaignFacades } from "../batches/facade-factory.server.ts";
 import { sandboxConnection } from "../testing.server.ts";
 import { CONTEXT, campaignWithTokens, sandboxCsv } from "../tracking/testing.server.ts";
+import { DEFAULT_TEMPLATES } from "../delivery/templates/channel-templates.ts";
+import { saveTemplate } from "../delivery/templates/templates.server.ts";
 import { Hl7NoAnswerError, httpHl7Transport, type Hl7Transport } from "./hl7-transport.server.ts";
 import { buildMdmT02, parseMdmT02, readAck } from "./mdm.ts";
-import { hybridMailSummary, postListRows, takePostList } from "./post-list.server.ts";
+import {
+  hybridMailSummary,
+  postalAddressColumns,
+  postListRows,
+  takePostList,
+} from "./post-list.server.ts";
 import { pollReadReceipts } from "./read-receipts.server.ts";
 import { sendHybridMail } from "./send.server.ts";
 
@@ -100,6 +107,19 @@ describe("hybrid mail against the sandbox", () => {
     );
     const db = await prisma();
     await db.hybridMailSetting.create({ data: { campaignId, postAfterHours: 72 } });
+    // The campaign's own letter template is what PKB shows online.
+    await saveTemplate(
+      campaignId,
+      {
+        channel: "LETTER",
+        subject: "Joining Patients Know Best",
+        body: DEFAULT_TEMPLATES.LETTER.body.replace(
+          "The Patient Engagement Team",
+          "The Outpatients Team (hybrid mail)",
+        ),
+      },
+      { actor: { id: null, label: "test" }, clientAddress: null },
+    );
     const recipients = await db.recipient.findMany({
       where: { campaignId, state: "TOKEN_ISSUED" },
       orderBy: { nationalId: "asc" },
@@ -159,8 +179,10 @@ describe("hybrid mail against the sandbox", () => {
     for (const message of sent) {
       const parsed = parseMdmT02(message);
       expect(docs.some((doc) => doc.documentId === parsed.documentId)).toBe(true);
+      expect(parsed.text).toContain("Joining Patients Know Best");
+      expect(parsed.text).toContain("The Outpatients Team (hybrid mail)");
       expect(parsed.text).toMatch(/Invitation code: \w{10}/);
-      expect(parsed.text).toMatch(/These codes work until \d{1,2} \w+ \d{4}/);
+      expect(parsed.text).toMatch(/stop working on \d{1,2} \w+ \d{4}/);
       expect(parsed.dateOfBirth).toBe("");
       const recipient = recipients.find((r) => r.nationalId === parsed.nationalId);
       if (recipient?.dateOfBirth) {
@@ -230,6 +252,27 @@ describe("hybrid mail against the sandbox", () => {
     ).toBe(2);
     setClock(systemClock);
   }, 120_000);
+
+  it("gives the printer four address lines, blank ones closed up, then the postcode", () => {
+    expect(
+      postalAddressColumns({
+        addressLine1: "Flat 2",
+        addressLine2: "  ",
+        addressLine3: "1 High Street",
+        addressLine4: "Leeds",
+        postcode: "LS1 4AB",
+      }),
+    ).toEqual(["Flat 2", "1 High Street", "Leeds", "", "LS1 4AB"]);
+    expect(
+      postalAddressColumns({
+        addressLine1: null,
+        addressLine2: null,
+        addressLine3: null,
+        addressLine4: null,
+        postcode: null,
+      }),
+    ).toEqual(["", "", "", "", ""]);
+  });
 
   it("asks about at most 5000 documents per read-receipt call", async () => {
     setClock(systemClock);

@@ -59,6 +59,23 @@ export async function takePostList(
   });
 }
 
+/** Four address lines (blank lines closed up, as on the letter) and the postcode. */
+export function postalAddressColumns(recipient: {
+  addressLine1: string | null;
+  addressLine2: string | null;
+  addressLine3: string | null;
+  addressLine4: string | null;
+  postcode: string | null;
+}): string[] {
+  const lines = [
+    recipient.addressLine1,
+    recipient.addressLine2,
+    recipient.addressLine3,
+    recipient.addressLine4,
+  ].filter((line): line is string => Boolean(line?.trim()));
+  return [...lines, "", "", "", ""].slice(0, 4).concat(recipient.postcode ?? "");
+}
+
 /** The rows of one list for the printer's CSV, in a stable order. */
 export async function* postListRows(campaignId: string, listedAt: Date, pageSize = 1000) {
   const db = await prisma();
@@ -76,7 +93,18 @@ export async function* postListRows(campaignId: string, listedAt: Date, pageSize
         documentId: true,
         inviteRound: true,
         sentAt: true,
-        recipient: { select: { nationalId: true, givenName: true, familyName: true } },
+        recipient: {
+          select: {
+            nationalId: true,
+            givenName: true,
+            familyName: true,
+            addressLine1: true,
+            addressLine2: true,
+            addressLine3: true,
+            addressLine4: true,
+            postcode: true,
+          },
+        },
       },
     });
     for (const row of rows) yield row;

@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { loadConnectionCredentials } from "~/modules/pkb/connections.server.ts";
-import { joinUrl } from "~/modules/pkb/endpoints.ts";
-import { unseal } from "~/modules/pkb/secrets.server.ts";
 import { now } from "~/platform/clock.ts";
 import { prisma } from "~/platform/db.server.ts";
 import { getLogger } from "~/platform/logger.server.ts";
 import { Hl7NoAnswerError, httpHl7Transport, type Hl7Transport } from "./hl7-transport.server.ts";
-import { joinLink, letterLines } from "./letter-text.ts";
+import {
+  CONTENT_SELECT,
+  deliveryContext,
+  recipientValues,
+} from "../delivery/recipient-content.server.ts";
+import { renderLetter } from "../delivery/templates/channel-templates.ts";
 import { buildMdmT02, readAck } from "./mdm.ts";
 
 /**
@@ -76,12 +79,15 @@ export async function sendHybridMail(
   const claimed = options.claimNew === false ? 0 : await claimDocuments(campaignId);
   const campaign = await db.campaign.findUniqueOrThrow({
     where: { id: campaignId },
-    select: { identifierKind: true, teamCode: true, pkbConnectionId: true, concurrency: true },
+    select: { identifierKind: true, pkbConnectionId: true, concurrency: true },
   });
   const connection = await db.pkbConnection.findUniqueOrThrow({
     where: { id: campaign.pkbConnectionId },
-    select: { label: true, organisationPublicId: true, webBaseUrl: true },
+    select: { organisationPublicId: true },
   });
+  // The campaign's own letter template (the same words as its printed letters), so a letter
+  // read online and one posted say the same thing.
+  const content = await deliveryContext(campaignId);
   const transport = options.transport ?? (await transportFor(campaignId));
   const pending = await db.hybridMailDocument.findMany({
     where: { campaignId, state: "PENDING" },
@@ -90,24 +96,13 @@ export async function sendHybridMail(
       documentId: true,
       inviteRound: true,
       recipient: {
-        select: {
-          id: true,
-          state: true,
-          inviteRound: true,
-          nationalId: true,
-          givenName: true,
-          familyName: true,
-          tokenSealed: true,
-          codeSealed: true,
-          tokenExpiresAt: true,
-        },
+        select: { ...CONTENT_SELECT, state: true, inviteRound: true, nationalId: true },
       },
     },
     orderBy: { createdAt: "asc" },
   });
   const result: SendResult = { claimed, accepted: 0, rejected: 0, noAnswer: 0 };
   const log = getLogger().child({ campaignId });
-  const joinBase = joinUrl(new URL(connection.webBaseUrl).origin, "/join");
   let stop = false;
   const queue = [...pending];
   async function worker() {
@@ -116,17 +111,12 @@ export async function sendHybridMail(
       if (!doc) return;
       const r = doc.recipient;
       // A document of an earlier round whose recipient has moved on has no codes left to print.
-      if (
-        r.inviteRound !== doc.inviteRound ||
-        r.state !== "TOKEN_ISSUED" ||
-        !r.tokenSealed ||
-        !r.codeSealed ||
-        !r.tokenExpiresAt
-      ) {
-        continue;
-      }
-      const code = unseal(r.codeSealed, r.id);
-      const token = unseal(r.tokenSealed, r.id);
+      const values =
+        r.inviteRound === doc.inviteRound && r.state === "TOKEN_ISSUED"
+          ? recipientValues(content, r, { withEmail: false })
+          : null;
+      if (!values) continue;
+      const letter = renderLetter(content.templates.LETTER, values);
       const message = buildMdmT02({
         documentId: doc.documentId,
         controlId: randomUUID(),
@@ -137,15 +127,13 @@ export async function sendHybridMail(
         familyName: r.familyName,
         title: HYBRID_MAIL_TITLE,
         at: now(),
-        lines: letterLines({
-          givenName: r.givenName,
-          familyName: r.familyName,
-          organisationName: connection.label,
-          invitationCode: code,
-          accessCode: token,
-          expiresAt: r.tokenExpiresAt,
-          joinUrl: joinLink(joinBase, campaign.teamCode, code, token),
-        }),
+        lines: [
+          letter.heading,
+          "",
+          ...letter.body.split("\n"),
+          "",
+          "If you read this letter online, we will not post you a paper copy.",
+        ],
       });
       let answer: string;
       try {
