@@ -119,12 +119,25 @@ export default function CampaignReport() {
           />
         }
       />
-      <HybridMailSection
-        rows={report.letters}
-        avoidedPercent={report.lettersAvoidedPercent}
-        scopeLabel={scopeLabel}
-        csvHref={sectionHref(base, "hybrid-mail", filter)}
-      />
+      {report.letters.some((row) => row.letters > 0) ? (
+        <HybridMailSection
+          rows={report.letters}
+          avoidedPercent={report.lettersAvoidedPercent}
+          scopeLabel={scopeLabel}
+          csvHref={sectionHref(base, "hybrid-mail", filter)}
+        />
+      ) : (
+        // An empty bar chart says less than a sentence: no letter has gone as hybrid mail yet.
+        <section aria-labelledby="hybrid-mail-heading" className="mb-8 bg-white p-6 shadow-sm">
+          <h2 id="hybrid-mail-heading" className="text-2xl font-bold">
+            Hybrid mail: read receipts and letters avoided
+          </h2>
+          <p className="mt-2 max-w-3xl text-nhs-dark-grey">
+            No invitation letter has been sent to PKB as hybrid mail in this campaign yet. Once
+            letters are sent, this shows how many were read online and how many were posted.
+          </p>
+        </section>
+      )}
     </>
   );
 }

@@ -169,11 +169,18 @@ function batchProgress(
     ? null
     : {
         label:
-          operation === "STATUS_QUERY" ? "Checking eligibility" : "Generating invitation codes",
+          operation === "STATUS_QUERY"
+            ? running || done < total
+              ? "Checking eligibility"
+              : "Eligibility checked"
+            : running || done < total
+              ? "Generating invitation codes"
+              : "Invitation codes generated",
         total,
         done,
         failedBatches: failed,
-        perSecond: Math.round(perSecond),
+        // a rate means something only while the batches run (a finished run's decays to 0)
+        perSecond: running ? Math.round(perSecond) : null,
         secondsLeft: running && perSecond > 0 ? Math.ceil((total - done) / perSecond) : null,
       };
 }
@@ -599,7 +606,7 @@ function BatchProgress({
     total: number;
     done: number;
     failedBatches: number;
-    perSecond: number;
+    perSecond: number | null;
     secondsLeft: number | null;
   };
 }) {
@@ -614,7 +621,10 @@ function BatchProgress({
       <h2 className="mb-2 text-xl font-bold">{progress.label}</h2>
       <label htmlFor="batch-progress" className="block" data-testid="batch-progress-text">
         {progress.done.toLocaleString("en-GB")} of {progress.total.toLocaleString("en-GB")} patients
-        · {progress.perSecond.toLocaleString("en-GB")} per second{left}
+        {progress.perSecond === null
+          ? ""
+          : ` · ${progress.perSecond.toLocaleString("en-GB")} per second`}
+        {left}
         {progress.failedBatches > 0 ? ` · ${progress.failedBatches} batches failed` : ""}
       </label>
       <progress

@@ -30,10 +30,23 @@ export interface TrackingView {
 function Count({ label, value, testId }: { label: string; value: number; testId: string }) {
   return (
     <tr className="border-b border-nhs-pale-grey">
-      <td className="py-2 pr-4">{label}</td>
+      <th scope="row" className="py-2 pr-4 font-normal">
+        {label}
+      </th>
       <td className="py-2 pr-4 text-right tabular-nums" data-testid={testId}>
         {value.toLocaleString("en-GB")}
       </td>
+    </tr>
+  );
+}
+
+/** A heading row over one group of a table's rows. */
+function GroupRow({ label }: { label: string }) {
+  return (
+    <tr>
+      <th scope="rowgroup" colSpan={2} className="pb-1 pt-4 text-sm font-bold text-nhs-dark-grey">
+        {label}
+      </th>
     </tr>
   );
 }
@@ -67,7 +80,7 @@ export function TrackingSection({
       <table className="mb-4 w-full max-w-xl text-left">
         <caption className="sr-only">Invited patients by registration</caption>
         <HeaderRow>
-          <Th>Invited patients</Th>
+          <Th>Registration</Th>
           <Th numeric>Patients</Th>
         </HeaderRow>
         <tbody>
@@ -111,7 +124,7 @@ export function TrackingSection({
       <h3 className="mb-2 text-lg font-bold">Hybrid mail</h3>
       {mail ? (
         <>
-          <p className="mb-4 text-nhs-dark-grey">
+          <p className="mb-4 text-nhs-dark-grey" data-testid="hybrid-intro">
             Letters go to PKB first; those still unread {mail.postAfterHours} hours after sending
             are posted.
             {mail.lastReadCheck ? ` Read receipts last checked ${mail.lastReadCheck}.` : ""}
@@ -119,10 +132,11 @@ export function TrackingSection({
           <table className="mb-4 w-full max-w-xl text-left">
             <caption className="sr-only">Hybrid-mail letters by what happened to them</caption>
             <HeaderRow>
-              <Th>Letters</Th>
+              <Th>Letter</Th>
               <Th numeric>Letters</Th>
             </HeaderRow>
             <tbody>
+              <GroupRow label="Sending to PKB" />
               <Count label="Sent to PKB" value={mail.sent} testId="hybrid-sent" />
               <Count
                 label="Waiting for PKB's answer"
@@ -131,6 +145,9 @@ export function TrackingSection({
               />
               <Count label="Accepted by PKB" value={mail.accepted} testId="hybrid-accepted" />
               <Count label="Refused by PKB" value={mail.rejected} testId="hybrid-rejected" />
+            </tbody>
+            <tbody>
+              <GroupRow label="Read online or posted" />
               <Count label="Read online" value={mail.read} testId="hybrid-read" />
               <Count
                 label={`Unread after ${mail.postAfterHours} hours, to post`}
