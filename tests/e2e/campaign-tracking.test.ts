@@ -81,6 +81,7 @@ beforeAll(async () => {
       familyName: "family_name",
       dateOfBirth: "date_of_birth",
       email: "email",
+      postcode: "postcode",
     });
     await database.prisma.campaign.update({
       where: { id: campaignId },
@@ -320,6 +321,7 @@ describe("campaign tracking", () => {
           nationalId: patient.identifier.value as string,
           given: patient.given as string,
           family: patient.family as string,
+          postcode: patient.postalCode as string,
         };
       }),
     );
@@ -400,16 +402,18 @@ describe("campaign tracking", () => {
         .getByRole("button", { name: `Download the post list (${unread.length} letters)` })
         .click(),
     );
-    expect(list[0]).toEqual([
-      "document_id",
-      "national_id",
-      "given_name",
-      "family_name",
-      "invite_round",
-      "sent_to_pkb_at",
-    ]);
-    expect(list.slice(1).map((r) => r.slice(0, 5))).toEqual(
-      unread.map((d) => [d.documentId, d.nationalId, d.given, d.family, "1"]),
+    // Row for row, by column name: the letter, the patient and where to post it.
+    const columns = ["document_id", "national_id", "given_name", "family_name", "postcode"];
+    const at = columns.map((name) => list[0]!.indexOf(name));
+    expect(
+      at.every((index) => index >= 0),
+      list[0]!.join(","),
+    ).toBe(true);
+    expect(list.slice(1).map((r) => at.map((index) => r[index]))).toEqual(
+      unread.map((d) => [d.documentId, d.nationalId, d.given, d.family, d.postcode]),
+    );
+    expect(list.slice(1).map((r) => r[list[0]!.indexOf("invite_round")])).toEqual(
+      unread.map(() => "1"),
     );
 
     // Listed once: the page counts them posted, nothing is due, postage avoided stays the read.
