@@ -253,8 +253,11 @@ describe("delivery receipts from the sandbox's Notify", () => {
       if (sent.kind !== "sent") throw new Error("not sent");
       await sandboxAdmin("POST", "/clock", { advanceSeconds: 11 });
       await sandboxAdmin("POST", "/notify/callbacks/flush");
-      expect(updates).toHaveLength(1);
-      expect(updates[0]).toMatchObject({
+      // Sends of earlier tests in this file may reach their final status on the same clock jump
+      // and be reported too: this send's receipt must arrive exactly once.
+      const mine = updates.filter((update) => update.reference === "dispatch-9");
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({
         notifyId: sent.notifyId,
         reference: "dispatch-9",
         channel: "sms",
@@ -262,7 +265,7 @@ describe("delivery receipts from the sandbox's Notify", () => {
         terminal: true,
         source: "callback",
       });
-      expect(JSON.stringify(updates[0])).not.toContain("07700900002");
+      expect(JSON.stringify(updates)).not.toContain("07700900002");
       const record = (await sandboxAdmin("GET", "/notify/sends?reference=dispatch-9")) as {
         sends: Array<{ callback: { state: string; lastResult: string } }>;
       };
