@@ -56,7 +56,8 @@ describe("GOV.UK Notify settings", () => {
       .getByRole("link", { name: "GOV.UK Notify" })
       .click();
     await page.waitForURL(/\/admin\/notify$/);
-    expect(await page.getByText(/\/notify\/callback$/).count()).toBe(1);
+    // The URL changes when the navigation commits, before React renders the page: wait for it.
+    await expect.poll(() => page.getByText(/\/notify\/callback$/).count()).toBe(1);
     await checkPage(page, "empty");
 
     // A mistake first: each bad field is named, and the secret must be typed again.

@@ -71,7 +71,7 @@ describe("password strength in the browser", () => {
     await page.waitForURL(/\/account\/password$/);
     await page.goto(`${portal.url}/reports`);
     await page.waitForURL(/\/account\/password$/);
-    expect(await page.getByText(/must be changed before you carry on/).count()).toBe(1);
+    await expect.poll(() => page.getByText(/must be changed before you carry on/).count()).toBe(1);
     await checkPage(page, "change-required");
     await page.getByLabel("Current password").fill(WEAK_USER.password);
     await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);

@@ -104,7 +104,7 @@ describe("sign in with your trust account", () => {
     await page.getByRole("button", { name: "Allow", exact: true }).click();
 
     await page.waitForURL((url) => url.origin === portal.url && url.pathname === "/");
-    expect(await page.locator("h1").textContent()).toContain(`Hello, ${riya.name}`);
+    await expect.poll(() => page.locator("h1").textContent()).toContain(`Hello, ${riya.name}`);
     await checkPage(page, "handler-home");
 
     await page.goto(`${portal.url}/account`);
@@ -142,7 +142,7 @@ describe("sign in with your trust account", () => {
     // The provider still knows this browser: straight back in, no page at the provider.
     await page.getByRole("button", { name: "Sign in with your trust account" }).click();
     await page.waitForURL((url) => url.origin === portal.url && url.pathname === "/");
-    expect(await page.locator("h1").textContent()).toContain(`Hello, ${morgan.name}`);
+    await expect.poll(() => page.locator("h1").textContent()).toContain(`Hello, ${morgan.name}`);
   });
 
   it("refuses someone whose e-mail is outside the trust's domain, and says why", async () => {
@@ -199,7 +199,7 @@ describe("sign in with your trust account", () => {
 
     const approved = await signIntoPortal();
     await approved.waitForURL((url) => url.pathname === "/");
-    expect(await approved.locator("h1").textContent()).toContain(`Hello, ${tom.name}`);
+    await expect.poll(() => approved.locator("h1").textContent()).toContain(`Hello, ${tom.name}`);
     await approved.goto(`${portal.url}/account`);
     const details = (await approved.locator("dl").first().textContent()) ?? "";
     expect(details).toContain("Team lead");

@@ -101,7 +101,9 @@ describe("two-step sign-in for an administrator", () => {
     await page.getByLabel("Code from your authenticator app").fill(await appCode(key));
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.waitForURL((url) => url.pathname === "/");
-    expect(await page.locator("h1").textContent()).toContain(`Hello, ${admin.displayName}`);
+    await expect
+      .poll(() => page.locator("h1").textContent())
+      .toContain(`Hello, ${admin.displayName}`);
     await checkPage(page, "signed-in-with-code");
 
     // With a recovery code instead.
@@ -109,7 +111,9 @@ describe("two-step sign-in for an administrator", () => {
     await password(page);
     await useRecoveryCode(page, recovery[0]!);
     await page.waitForURL((url) => url.pathname === "/");
-    expect(await page.locator("h1").textContent()).toContain(`Hello, ${admin.displayName}`);
+    await expect
+      .poll(() => page.locator("h1").textContent())
+      .toContain(`Hello, ${admin.displayName}`);
 
     // The same recovery code a second time: refused, still not signed in.
     await signOut(page);
