@@ -35,6 +35,7 @@ await startJobRuntime({
   ],
   superviseIntervalSeconds: 1,
   monitorIntervalSeconds: 1,
+  queueCacheIntervalSeconds: 1,
   pollingIntervalSeconds: 0.5,
 });
 say("READY");

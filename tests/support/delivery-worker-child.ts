@@ -28,6 +28,7 @@ await startJobRuntime({
   ],
   superviseIntervalSeconds: 1,
   monitorIntervalSeconds: 1,
+  queueCacheIntervalSeconds: 1,
   pollingIntervalSeconds: 0.5,
 });
 // A restarted worker queues the wave again (pg-boss also retries the killed slice once it

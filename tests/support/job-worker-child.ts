@@ -56,6 +56,7 @@ await startJobRuntime({
   jobs: [exactlyOnceJob],
   superviseIntervalSeconds: 1,
   monitorIntervalSeconds: 1,
+  queueCacheIntervalSeconds: 1,
   pollingIntervalSeconds: 0.5,
 });
 if (shouldEnqueue === "yes") {

@@ -23,6 +23,7 @@ await startJobRuntime({
   jobs: [requestSyncJob],
   superviseIntervalSeconds: 1,
   monitorIntervalSeconds: 1,
+  queueCacheIntervalSeconds: 1,
   pollingIntervalSeconds: 0.5,
 });
 if (shouldEnqueue === "yes") {

@@ -12,6 +12,12 @@ export interface BossOptions {
    * stamps this per queue, so it bounds how long a dead worker's job waits before its retry.
    */
   monitorIntervalSeconds?: number;
+  /**
+   * How often each worker refreshes pg-boss's cached queue state. A stately or singleton job whose
+   * worker died stays "active" in that cache until the next refresh, so its retry waits up to this
+   * long after the heartbeat or expiry has already failed it (60 s by default; lower in tests).
+   */
+  queueCacheIntervalSeconds?: number;
 }
 
 /** pg-boss on the portal's own database: in-process on PGlite, its own pool on PostgreSQL. */
@@ -20,6 +26,7 @@ export function createBoss(database: Database, options: BossOptions = {}): PgBos
     schema: "pgboss",
     superviseIntervalSeconds: options.superviseIntervalSeconds ?? 10,
     monitorIntervalSeconds: options.monitorIntervalSeconds ?? 30,
+    queueCacheIntervalSeconds: options.queueCacheIntervalSeconds ?? 60,
     maintenanceIntervalSeconds: 60,
   };
   const boss =
