@@ -17,6 +17,9 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
       "--no-first-run",
     ],
+    // Date fields format by the browser's own language (from the environment on Linux), not the
+    // page's: UK order (dd/mm/yyyy) needs this and the chromium-l10n package, which .ci/run installs.
+    env: { ...process.env, LANGUAGE: "en_GB" },
   });
 }
 
