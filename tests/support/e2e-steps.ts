@@ -101,24 +101,33 @@ export async function connectAndGrant(
   await expect.poll(() => admin.getByText("Active", { exact: true }).count()).toBe(1);
 }
 
-/** Presses "Sync now" and waits for a finished run beyond `runsBefore`; returns its row's text. */
-export async function syncNow(page: Page, portalUrl: string, runsBefore: number): Promise<string> {
+/**
+ * Presses "Sync now" and waits for that run to finish; returns its row's text. The runs listed
+ * before the press are counted from the page, not passed in: the five-minute schedule can add a
+ * run of its own at any moment, and a count fixed in advance then mistook the scheduled run (which
+ * may have started before the caller's change) for this one.
+ */
+export async function syncNow(page: Page, portalUrl: string): Promise<string> {
   await page.goto(`${portalUrl}/requests/sync`);
+  const rows = page.locator("tbody tr");
+  const before = await rows.count();
   await page.getByRole("button", { name: "Sync now" }).click();
   await expect.poll(() => statusText(page)).toContain("Sync queued");
-  const rows = page.locator("tbody tr");
+  let finished = "";
   await expect
     .poll(
       async () => {
         await page.reload();
-        const count = await rows.count();
-        const first = count > 0 ? ((await rows.first().textContent()) ?? "") : "";
-        return count > runsBefore && !first.includes("Running") ? first : "";
+        // Newest first: the rows added since the press, of which this run is the one "Sync now"
+        // started (a scheduled run may have been added too).
+        const added = (await rows.allTextContents()).slice(0, (await rows.count()) - before);
+        finished = added.find((text) => /Sync now/.test(text) && !text.includes("Running")) ?? "";
+        return finished;
       },
       { timeout: 60_000, interval: 1000 },
     )
     .not.toBe("");
-  return (await rows.first().textContent()) ?? "";
+  return finished;
 }
 
 /** A UK wall-clock rendering of an instant, as the pages print it. */
