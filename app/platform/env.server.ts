@@ -29,6 +29,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Run job workers inside the web process (default). Set false when `npm run worker` runs them. */
   RUN_WORKERS: booleanish.default(true),
+  /**
+   * Register the recurring jobs (request sync every five minutes, hourly tracking and
+   * housekeeping). The browser tests set false so no scheduled run lands in the middle of a
+   * test. False does not remove schedules another process already registered on the database.
+   */
+  JOB_SCHEDULES: booleanish.default(true),
   /** Trust X-Forwarded-For from this many proxies in front of the app. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
   PKB_BASE_URL: z.url().default("http://127.0.0.1:4010"),

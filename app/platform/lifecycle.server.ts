@@ -11,7 +11,11 @@ import { startJobRuntime, stopJobRuntime, workersRunning } from "./jobs/runtime.
 export async function startPlatform(): Promise<void> {
   const env = getEnv();
   const database = await getDatabase();
-  await startJobRuntime({ runWorkers: env.RUN_WORKERS, database });
+  await startJobRuntime({
+    runWorkers: env.RUN_WORKERS,
+    schedules: env.JOB_SCHEDULES,
+    database,
+  });
   getLogger().info({ backend: database.backend, workers: env.RUN_WORKERS }, "platform started");
 }
 

@@ -88,6 +88,9 @@ export async function startPortal(
       SESSION_SECRET: "e2e-session-secret-that-is-long-enough-123",
       ENCRYPTION_KEYS: `e2e1:${Buffer.alloc(32, 7).toString("base64")}`,
       LOG_LEVEL: "info",
+      // No scheduled run (five-minute request sync, hourly tracking) may land mid-test: the tests
+      // start every run they need themselves.
+      JOB_SCHEDULES: "false",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

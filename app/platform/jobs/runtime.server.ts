@@ -20,6 +20,8 @@ const holder = globalThis as unknown as {
 
 export interface StartJobRuntimeOptions extends BossOptions {
   runWorkers: boolean;
+  /** Register the jobs' cron schedules (default true; see JOB_SCHEDULES). */
+  schedules?: boolean;
   database?: Database;
   /** Defaults to the catalog; tests add their own. */
   jobs?: readonly JobDefinition[];
@@ -32,7 +34,7 @@ export function startJobRuntime(options: StartJobRuntimeOptions): Promise<JobRun
     const jobs = options.jobs ?? JOBS;
     const boss = createBoss(database, options);
     await boss.start();
-    await ensureQueues(boss, jobs);
+    await ensureQueues(boss, jobs, { schedules: options.schedules ?? true });
     if (options.runWorkers) {
       await startWorkers(boss, database, jobs, options);
     }

@@ -11,23 +11,29 @@ const DEFAULTS = {
   expireInSeconds: 15 * 60,
 };
 
-/** Creates (or updates) each job's queue with its retry and expiry policy. */
-export async function ensureQueues(boss: PgBoss, jobs: readonly JobDefinition[]): Promise<void> {
+/** Creates (or updates) each job's queue with its retry and expiry policy, and its schedule. */
+export async function ensureQueues(
+  boss: PgBoss,
+  jobs: readonly JobDefinition[],
+  options: { schedules: boolean } = { schedules: true },
+): Promise<void> {
   for (const job of jobs) {
-    const options = { ...DEFAULTS, ...job.options };
+    const settings = { ...DEFAULTS, ...job.options };
     const queue = {
-      retryLimit: options.retryLimit,
-      retryDelay: options.retryDelaySeconds,
-      retryBackoff: options.retryBackoff,
-      expireInSeconds: options.expireInSeconds,
-      ...(options.heartbeatSeconds ? { heartbeatSeconds: options.heartbeatSeconds } : {}),
+      retryLimit: settings.retryLimit,
+      retryDelay: settings.retryDelaySeconds,
+      retryBackoff: settings.retryBackoff,
+      expireInSeconds: settings.expireInSeconds,
+      ...(settings.heartbeatSeconds ? { heartbeatSeconds: settings.heartbeatSeconds } : {}),
     };
     const existing = await boss.getQueue(job.name);
     if (existing) await boss.updateQueue(job.name, queue);
     // The policy is fixed when the queue is created (pg-boss cannot change it later).
-    else await boss.createQueue(job.name, { ...queue, policy: options.policy ?? "standard" });
+    else await boss.createQueue(job.name, { ...queue, policy: settings.policy ?? "standard" });
     // Schedules read as UK wall-clock time, so "02:00" stays 02:00 across the clock changes.
-    if (options.cron) await boss.schedule(job.name, options.cron, {}, { tz: UK_TIME_ZONE });
+    if (settings.cron && options.schedules) {
+      await boss.schedule(job.name, settings.cron, {}, { tz: UK_TIME_ZONE });
+    }
   }
 }
 
